@@ -1,0 +1,60 @@
+// Reads one HTTP/1.1 request off a connection with every limit the daemon promises: a timeout
+// on each read, a header size limit, a body limit decided from the header, and refusal of
+// ambiguous framing (request smuggling) that Beast's parser lets through. Shared by the router
+// and switchyard-worker.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+
+#include "common/openai_error.hpp"
+
+namespace switchyard::http {
+
+namespace beast = boost::beast;
+using Request = beast::http::request<beast::http::string_body>;
+using RequestHeader = beast::http::request_header<>;
+
+struct ReadLimits {
+  std::uint64_t max_header_bytes = 16 << 10;
+  std::chrono::milliseconds header_timeout{10'000};  // first byte to end of header
+  std::chrono::milliseconds idle_timeout{75'000};    // keep-alive wait for the next request
+  std::chrono::milliseconds body_timeout{30'000};    // longest gap between body bytes
+  // Decides the body limit once the header is known (the router's limit depends on the path).
+  std::function<std::uint64_t(const RequestHeader&)> body_limit;
+};
+
+struct ReadResult {
+  enum class Status {
+    request,  // `request` holds a complete request
+    closed,   // the peer closed or stayed idle: nothing to answer
+    refused,  // answer `error`, then close the connection
+  };
+  Status status = Status::closed;
+  Request request;
+  std::optional<ApiError> error;
+};
+
+// `first` is true for the first request of a connection, which gets header_timeout rather than
+// idle_timeout to start sending.
+boost::asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream,
+                                                beast::flat_buffer& buffer,
+                                                const ReadLimits& limits, bool first);
+
+// RFC 9112 framing checks: several Content-Length fields, Content-Length with
+// Transfer-Encoding, a Transfer-Encoding other than one final `chunked`, Transfer-Encoding on
+// HTTP/1.0, a missing Host on HTTP/1.1. Returns the error to answer, or nothing.
+std::optional<ApiError> check_framing(const RequestHeader& header);
+
+// Writes an OpenAI-style error response; `close` adds Connection: close.
+boost::asio::awaitable<void> write_error(beast::tcp_stream& stream, const ApiError& error,
+                                         bool close, unsigned version = 11);
+
+}  // namespace switchyard::http

@@ -1,0 +1,114 @@
+// The router's configuration, as parsed from models.yaml. Parsed and validated once at load
+// (see loader.hpp) and never changed afterwards: a reload builds a new Config and diffs it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace switchyard::config {
+
+using Duration = std::chrono::milliseconds;
+
+enum class ModelType { text, image, audio };
+std::string_view to_string(ModelType type);
+std::optional<ModelType> model_type_from_string(std::string_view text);
+
+enum class RestartPolicy { always, on_failure, never };
+std::string_view to_string(RestartPolicy policy);
+std::optional<RestartPolicy> restart_policy_from_string(std::string_view text);
+
+// What a text model accepts inside chat messages besides text.
+enum class Input { text, image, audio };
+std::string_view to_string(Input input);
+std::optional<Input> input_from_string(std::string_view text);
+
+struct Endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+  bool operator==(const Endpoint&) const = default;
+};
+
+struct HealthConfig {
+  std::string path = "/health";
+  Duration interval = std::chrono::seconds(10);
+  Duration timeout = std::chrono::seconds(2);
+  int failure_threshold = 3;
+  Duration startup_timeout = std::chrono::seconds(300);
+  bool operator==(const HealthConfig&) const = default;
+};
+
+struct RestartConfig {
+  RestartPolicy policy = RestartPolicy::always;
+  Duration backoff_initial = std::chrono::seconds(1);
+  Duration backoff_max = std::chrono::seconds(60);
+  Duration reset_after = std::chrono::seconds(600);
+  int max_restarts = 5;
+  Duration window = std::chrono::seconds(60);
+  bool operator==(const RestartConfig&) const = default;
+};
+
+// Exactly one of engine / command / url is set, which decides how the worker comes to be.
+enum class Source { engine, command, url };
+std::string_view to_string(Source source);
+
+struct ModelConfig {
+  std::string name;
+  ModelType type = ModelType::text;
+  Source source = Source::engine;
+  std::string engine;                // Source::engine: built-in switchyard-worker engine name
+  std::vector<std::string> command;  // Source::command: argv, ${PORT} etc. still unexpanded
+  std::string url;                   // Source::url: http://host:port of a remote server
+  std::string model_path;            // `model:`; may be empty for command/url models
+  nlohmann::json args = nlohmann::json::object();  // engine options, passed as --arg key=value
+  std::vector<std::string> aliases;
+  std::map<std::string, std::string> env;
+  std::vector<Input> inputs{Input::text};
+  HealthConfig health;
+  RestartConfig restart;
+  Duration stop_timeout = std::chrono::seconds(10);
+  Duration queue_timeout = std::chrono::seconds(30);
+  int line = 0;  // 1-based line of the model's key in the file, for messages
+
+  // Equality ignores `line`: moving a model within the file is not a change.
+  bool same_settings(const ModelConfig& other) const;
+};
+
+struct BodyLimits {
+  std::uint64_t text = 4ull << 20;
+  std::uint64_t image = 32ull << 20;
+  std::uint64_t audio = 32ull << 20;
+  std::uint64_t for_type(ModelType type) const;
+  bool operator==(const BodyLimits&) const = default;
+};
+
+struct Limits {
+  std::uint64_t max_header_bytes = 16ull << 10;
+  BodyLimits max_body_bytes;
+  Duration header_timeout = std::chrono::seconds(10);
+  Duration idle_timeout = std::chrono::seconds(75);
+  Duration stream_idle_timeout = std::chrono::seconds(300);
+  Duration drain_timeout = std::chrono::seconds(30);
+  bool operator==(const Limits&) const = default;
+};
+
+struct Config {
+  std::string path;  // the file this came from
+  Endpoint listen{"127.0.0.1", 8080};
+  Endpoint admin_listen{"127.0.0.1", 8081};
+  std::vector<std::string> api_keys;
+  std::vector<std::string> admin_keys;
+  bool allow_unauthenticated = false;
+  std::string runtime_dir;  // resolved: config value, else $RUNTIME_DIRECTORY, $XDG_RUNTIME_DIR...
+  std::string worker_binary;  // resolved: config value, else switchyard-worker beside the router
+  Limits limits;
+  std::vector<ModelConfig> models;  // in file order
+
+  const ModelConfig* find_model(std::string_view name) const;
+};
+
+}  // namespace switchyard::config

@@ -1,0 +1,242 @@
+#include "router/config/validate.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "router/config/address.hpp"
+#include "router/config/units.hpp"
+
+namespace switchyard::config {
+namespace fs = std::filesystem;
+
+namespace {
+
+// What execvp searches when PATH is unset.
+constexpr std::string_view kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
+constexpr std::string_view kModelPathPlaceholder = "${MODEL_PATH}";
+
+std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string model_label(const ModelConfig& model) { return "model " + in_quotes(model.name); }
+
+bool is_executable_file(const fs::path& path) {
+  std::error_code error;
+  return fs::is_regular_file(path, error) && access(path.c_str(), X_OK) == 0;
+}
+
+std::optional<fs::path> find_in_path(std::string_view program, const EnvLookup& env) {
+  const std::string search = env("PATH").value_or(std::string(kDefaultPath));
+  std::size_t start = 0;
+  while (start <= search.size()) {
+    const std::size_t end = std::min(search.find(':', start), search.size());
+    // An empty entry would mean the current directory: the daemon's, not the operator's.
+    if (end > start) {
+      const fs::path candidate = fs::path(search.substr(start, end - start)) / program;
+      if (is_executable_file(candidate)) return candidate;
+    }
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+class Validator {
+ public:
+  Validator(const Config& config, const SourceMap& places, const EnvLookup& env,
+            Diagnostics& diagnostics)
+      : config_(config), places_(places), env_(env), diagnostics_(diagnostics) {}
+
+  void run() {
+    check_exposure(config_.listen, config_.api_keys, "listen", "api_keys");
+    check_exposure(config_.admin_listen, config_.admin_keys, "admin_listen", "admin_keys");
+    if (listeners_clash(config_.listen, config_.admin_listen)) {
+      diagnostics_.error(where_global("admin_listen", "listen"),
+                         "port clash: admin_listen " + format_endpoint(config_.admin_listen) +
+                             " and listen " + format_endpoint(config_.listen) +
+                             " cannot both be bound");
+    }
+    if (config_.models.empty()) diagnostics_.warning(places_.at("models"), "no models configured");
+    for (std::size_t i = 0; i < config_.models.size(); ++i) check_model(i);
+    check_names_and_aliases();
+    check_worker_binary();
+  }
+
+ private:
+  Place where_global(std::string_view key, std::string_view fallback) const {
+    const Place place = places_.at(key);
+    return place.line != 0 ? place : places_.at(fallback);
+  }
+
+  void check_exposure(const Endpoint& listen, const std::vector<std::string>& keys,
+                      std::string_view listen_key, std::string_view keys_key) {
+    if (is_loopback_host(listen.host) || !keys.empty()) return;
+    const std::string what = std::string(listen_key) + " " + format_endpoint(listen);
+    if (config_.allow_unauthenticated) {
+      diagnostics_.warning(places_.at(listen_key), what + " is not loopback and " +
+                                                       std::string(keys_key) +
+                                                       " is empty: serving without authentication");
+      return;
+    }
+    diagnostics_.error(places_.at(listen_key),
+                       what + " is not loopback and " + std::string(keys_key) +
+                           " is empty, so anyone who can reach it could use it; set " +
+                           std::string(keys_key) + " or allow_unauthenticated: true");
+  }
+
+  void check_model(std::size_t i) {
+    const ModelConfig& model = config_.models[i];
+    const HealthConfig& health = model.health;
+    if (health.timeout >= health.interval) {
+      diagnostics_.warning(places_.model_at(i, "health.timeout"),
+                           "health.timeout (" + format_duration(health.timeout) +
+                               ") is not shorter than health.interval (" +
+                               format_duration(health.interval) + "): checks will overlap");
+    }
+    const RestartConfig& restart = model.restart;
+    if (restart.backoff_initial > restart.backoff_max) {
+      diagnostics_.error(places_.model_at(i, "restart.backoff_initial"),
+                         "restart.backoff_initial (" + format_duration(restart.backoff_initial) +
+                             ") is greater than restart.backoff_max (" +
+                             format_duration(restart.backoff_max) + ")");
+    }
+    switch (model.source) {
+      case Source::engine:
+        check_engine_model(i);
+        break;
+      case Source::command:
+        check_command_model(i);
+        break;
+      case Source::url:
+        check_url_model(i);
+        break;
+    }
+  }
+
+  void check_engine_model(std::size_t i) {
+    const ModelConfig& model = config_.models[i];
+    if (model.model_path.empty()) {
+      if (places_.model_sets(i, "model")) return;  // set, but refused while parsing
+      diagnostics_.error(places_.model_at(i, "engine"),
+                         model_label(model) + " uses engine " + in_quotes(model.engine) +
+                             " and needs 'model:', the model file to load");
+      return;
+    }
+    check_model_file(i);
+  }
+
+  void check_model_file(std::size_t i) {
+    const ModelConfig& model = config_.models[i];
+    std::error_code error;
+    if (!fs::exists(model.model_path, error)) {
+      diagnostics_.error(places_.model_at(i, "model"),
+                         "model file " + in_quotes(model.model_path) + " does not exist");
+    }
+  }
+
+  void check_command_model(std::size_t i) {
+    const ModelConfig& model = config_.models[i];
+    if (model.command.empty()) return;  // refused while parsing
+    const std::string& program = model.command.front();
+    const bool has_slash = program.find('/') != std::string::npos;
+    const bool found =
+        has_slash ? is_executable_file(program) : find_in_path(program, env_).has_value();
+    if (!found) {
+      diagnostics_.error(places_.model_at(i, "command.0"),
+                         "command binary " + in_quotes(program) + " not found" +
+                             (has_slash ? " or not executable" : " in PATH"));
+    }
+    const bool uses_model_path =
+        std::any_of(model.command.begin(), model.command.end(), [](const std::string& arg) {
+          return arg.find(kModelPathPlaceholder) != std::string::npos;
+        });
+    if (uses_model_path && model.model_path.empty()) {
+      diagnostics_.error(
+          places_.model_at(i, "command"),
+          "command uses ${MODEL_PATH} but " + model_label(model) + " does not set 'model:'");
+    }
+    warn_unused(i, "args", "is passed only to engine workers; put options in command");
+  }
+
+  void check_url_model(std::size_t i) {
+    const ModelConfig& model = config_.models[i];
+    const auto url = parse_http_url(model.url);
+    if (!url) return;  // refused while parsing
+    for (const auto& [key, listener] :
+         {std::pair{"listen", &config_.listen}, std::pair{"admin_listen", &config_.admin_listen}}) {
+      if (reaches_listener(url->endpoint, *listener)) {
+        diagnostics_.error(places_.model_at(i, "url"), "port clash: url " + in_quotes(model.url) +
+                                                           " of " + model_label(model) +
+                                                           " points at the router's own " + key +
+                                                           " " + format_endpoint(*listener));
+        break;  // the other listener may clash too, but one report says it
+      }
+    }
+    constexpr std::string_view kNeverSpawned = "has no effect: url models are never spawned";
+    for (std::string_view key : {"args", "env", "restart", "stop_timeout"}) {
+      warn_unused(i, key, kNeverSpawned);
+    }
+  }
+
+  // Only what the model itself sets: a value from `defaults` is meant for the other models.
+  void warn_unused(std::size_t i, std::string_view key, std::string_view why) {
+    if (!places_.model_sets(i, key)) return;
+    diagnostics_.warning(
+        places_.model_at(i, key),
+        std::string(key) + " of " + model_label(config_.models[i]) + " " + std::string(why));
+  }
+
+  void check_names_and_aliases() {
+    std::map<std::string_view, std::size_t> names;
+    for (std::size_t i = 0; i < config_.models.size(); ++i)
+      names.emplace(config_.models[i].name, i);
+    std::map<std::string_view, std::size_t> aliases;
+    for (std::size_t i = 0; i < config_.models.size(); ++i) {
+      const ModelConfig& model = config_.models[i];
+      for (std::size_t j = 0; j < model.aliases.size(); ++j) {
+        const std::string& alias = model.aliases[j];
+        const Place where = places_.model_at(i, "aliases." + std::to_string(j));
+        const std::string prefix = "alias " + in_quotes(alias) + " of " + model_label(model);
+        if (alias == model.name) {
+          diagnostics_.error(where, prefix + " is the model's own name");
+        } else if (const auto other = names.find(alias); other != names.end()) {
+          diagnostics_.error(where, prefix + " is already the name of the model at line " +
+                                        std::to_string(config_.models[other->second].line));
+        } else if (const auto [first, inserted] = aliases.emplace(alias, i); !inserted) {
+          const ModelConfig& owner = config_.models[first->second];
+          diagnostics_.error(where, prefix + " is already an alias of " + model_label(owner) +
+                                        " (line " + std::to_string(owner.line) + ")");
+        }
+      }
+    }
+  }
+
+  void check_worker_binary() {
+    const auto engine_model =
+        std::find_if(config_.models.begin(), config_.models.end(),
+                     [](const ModelConfig& model) { return model.source == Source::engine; });
+    if (engine_model == config_.models.end() || is_executable_file(config_.worker_binary)) return;
+    const auto index = static_cast<std::size_t>(engine_model - config_.models.begin());
+    const Place set_at = places_.at("worker_binary");
+    diagnostics_.error(set_at.line != 0 ? set_at : places_.model_at(index, "engine"),
+                       "worker binary " + in_quotes(config_.worker_binary) +
+                           " not found or not executable; " + model_label(*engine_model) +
+                           " and every other engine model need it (set worker_binary)");
+  }
+
+  const Config& config_;
+  const SourceMap& places_;
+  const EnvLookup& env_;
+  Diagnostics& diagnostics_;
+};
+
+}  // namespace
+
+void validate(const Config& config, const SourceMap& places, const EnvLookup& env,
+              Diagnostics& diagnostics) {
+  Validator(config, places, env, diagnostics).run();
+}
+
+}  // namespace switchyard::config

@@ -1,0 +1,262 @@
+#include "router/http/api_handler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <random>
+
+#include "common/http/bearer_auth.hpp"
+#include "router/http/model_request.hpp"
+#include "router/http/response.hpp"
+#include "router/http/routes.hpp"
+#include "router/proxy/client_watch.hpp"
+#include "router/proxy/relay.hpp"
+
+namespace switchyard::http {
+
+namespace asio = boost::asio;
+namespace bhttp = beast::http;
+using supervisor::ModelState;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+// How often a request waiting for its model checks that its client is still there.
+constexpr std::chrono::milliseconds kWaitPoll{250};
+constexpr int kRetryAfterSeconds = 5;
+
+std::string new_request_id() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(rng()));
+  return text;
+}
+
+// A client-chosen id is kept only when it is short and printable: it ends up in logs.
+std::string request_id_of(const Request& request) {
+  const auto given = request["X-Request-Id"];
+  const bool usable = !given.empty() && given.size() <= 128 &&
+                      std::all_of(given.begin(), given.end(), [](char c) {
+                        return c > 32 && c < 127;
+                      });
+  return usable ? std::string(given) : new_request_id();
+}
+
+nlohmann::json model_entry(const supervisor::Supervisor& model, const std::string& id,
+                           std::int64_t created) {
+  const auto& config = model.config();
+  nlohmann::json inputs = nlohmann::json::array();
+  for (auto input : config.inputs) inputs.push_back(config::to_string(input));
+  nlohmann::json entry = {{"id", id},
+                          {"object", "model"},
+                          {"created", created},
+                          {"owned_by", "switchyard"},
+                          {"type", config::to_string(config.type)},
+                          {"state", supervisor::to_string(model.state())},
+                          {"aliases", config.aliases}};
+  if (config.type == config::ModelType::text) entry["inputs"] = inputs;
+  if (id != config.name) entry["alias_of"] = config.name;
+  return entry;
+}
+
+ApiError unknown_model(const std::string& name, const registry::Registry& registry) {
+  std::string known;
+  for (const auto& n : registry.names()) known += (known.empty() ? "" : ", ") + n;
+  return ApiError(ErrorKind::not_found,
+                  "model '" + name + "' does not exist; known models: " +
+                      (known.empty() ? "(none)" : known),
+                  "model", "model_not_found");
+}
+
+}  // namespace
+
+ReadLimits ApiHandler::read_limits() const {
+  const auto& limits = context_.config->limits;
+  ReadLimits read;
+  read.max_header_bytes = limits.max_header_bytes;
+  read.header_timeout = limits.header_timeout;
+  read.idle_timeout = limits.idle_timeout;
+  const config::BodyLimits body = limits.max_body_bytes;
+  read.body_limit = [body](const RequestHeader& header) -> std::uint64_t {
+    if (auto route = find_route(path_of(header.target()))) return body.for_type(route->type);
+    return 64 * 1024;  // nothing else here takes a body
+  };
+  return read;
+}
+
+asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connection) {
+  const auto started = SteadyClock::now();
+  const std::string request_id = request_id_of(request);
+  const std::string path(path_of(request.target()));
+  const config::Config& config = *context_.config;
+  const HeaderList id_header{{"X-Request-Id", request_id}};
+  std::string model_name = "-";
+  unsigned status = 0;
+  std::uint64_t bytes = 0;
+  bool keep_alive = request.keep_alive();
+  bool client_gone = false;
+  std::optional<ApiError> failure;
+
+  try {
+    if (path == "/healthz" && request.method() == bhttp::verb::get) {
+      status = 200;
+      co_return co_await write_response(connection.stream, 200, R"({"status":"ok"})",
+                                        "application/json", keep_alive, id_header) &&
+                keep_alive;
+    }
+    if (!config.api_keys.empty()) {
+      std::vector<std::string_view> values;
+      for (auto [it, end] = request.base().equal_range(bhttp::field::authorization); it != end;
+           ++it) {
+        values.push_back(it->value());
+      }
+      const AuthResult auth = check_bearer(values, config.api_keys);
+      if (auth == AuthResult::missing) {
+        throw ApiError(ErrorKind::unauthorized,
+                       "missing API key: send it as 'Authorization: Bearer <key>'", std::nullopt,
+                       "missing_api_key");
+      }
+      if (auth == AuthResult::invalid) {
+        throw ApiError(ErrorKind::unauthorized, "invalid API key", std::nullopt,
+                       "invalid_api_key");
+      }
+    }
+
+    if (path == "/v1/models" || path.starts_with("/v1/models/")) {
+      if (request.method() != bhttp::verb::get) {
+        throw ApiError(ErrorKind::method_not_allowed, path + " accepts GET");
+      }
+      const auto created = std::chrono::duration_cast<std::chrono::seconds>(
+                               context_.started.time_since_epoch())
+                               .count();
+      nlohmann::json body;
+      if (path == "/v1/models") {
+        nlohmann::json data = nlohmann::json::array();
+        for (const auto& model : context_.registry.models()) {
+          data.push_back(model_entry(*model, model->config().name, created));
+          for (const auto& alias : model->config().aliases) {
+            data.push_back(model_entry(*model, alias, created));
+          }
+        }
+        body = {{"object", "list"}, {"data", std::move(data)}};
+      } else {
+        const std::string id = path.substr(std::string_view("/v1/models/").size());
+        const auto model = context_.registry.find(id);
+        if (!model) throw unknown_model(id, context_.registry);
+        body = model_entry(*model, id, created);
+      }
+      status = 200;
+      co_return co_await write_response(connection.stream, 200, body.dump(), "application/json",
+                                        keep_alive, id_header) &&
+                keep_alive;
+    }
+
+    const auto route = find_route(path);
+    if (!route) {
+      throw ApiError(ErrorKind::not_found, "unknown endpoint " + path, std::nullopt,
+                     "unknown_url");
+    }
+    if (request.method() != bhttp::verb::post) {
+      throw ApiError(ErrorKind::method_not_allowed, path + " accepts POST");
+    }
+    const ModelRequest model_request = parse_model_request(request, *route);
+    model_name = model_request.model;
+    auto model = context_.registry.find(model_name);
+    if (!model) throw unknown_model(model_name, context_.registry);
+    if (auto error = check_model_type(model_name, model->config().type, *route)) throw *error;
+    if (route->path == "/v1/chat/completions") {
+      if (auto error = check_chat_inputs(model->config(), model_request.body)) throw *error;
+    }
+
+    proxy::ClientWatch watch(connection.stream);
+    const auto deadline = started + model->config().queue_timeout;
+    for (;;) {
+      // A reload may have replaced the model while this request waited.
+      model = context_.registry.find(model_name);
+      if (!model) throw unknown_model(model_name, context_.registry);
+      const ModelState state = model->state();
+      if (state == ModelState::ready) break;
+      const std::string& name = model->config().name;
+      if (state == ModelState::failed) {
+        throw ApiError(ErrorKind::unavailable,
+                       "model '" + name + "' has failed: " +
+                           model->last_error().value_or("unknown error") +
+                           "; an operator can restart it",
+                       "model", "model_failed");
+      }
+      if (state == ModelState::stopped || state == ModelState::stopping) {
+        throw ApiError(ErrorKind::unavailable, "model '" + name + "' is stopped", "model",
+                       "model_stopped");
+      }
+      if (SteadyClock::now() >= deadline) {
+        throw ApiError(ErrorKind::unavailable,
+                       "model '" + name + "' is not ready (" +
+                           std::string(supervisor::to_string(state)) + ") after waiting " +
+                           std::to_string(model->config().queue_timeout.count() / 1000) + "s",
+                       "model", "model_not_ready");
+      }
+      if (watch.gone()) {
+        client_gone = true;
+        break;
+      }
+      co_await model->state_changed().wait_until(std::min(deadline, SteadyClock::now() + kWaitPoll));
+    }
+
+    if (!client_gone) {
+      model->request_started();
+      struct InFlight {
+        supervisor::Supervisor& model;
+        ~InFlight() { model.request_finished(); }
+      } in_flight{*model};
+      const auto& upstream = model->upstream();
+      proxy::RelayOptions options;
+      options.request_id = request_id;
+      options.base_path = upstream.base_path;
+      options.client_address = connection.remote.address().to_string();
+      options.idle_timeout = config.limits.stream_idle_timeout;
+      const proxy::UpstreamKey key{model->config().name, model->generation(), upstream.host,
+                                   upstream.port};
+      const proxy::RelayResult result =
+          co_await proxy::relay(request, connection.stream, watch, context_.pool, key, options);
+      status = result.status;
+      bytes = result.bytes;
+      client_gone = result.client_gone;
+      keep_alive = result.keep_alive;
+      if (!result.error.empty()) {
+        spdlog::warn("request {}: model {}: {}", request_id, model_name, result.error);
+      }
+    }
+    if (client_gone) keep_alive = false;
+  } catch (const ApiError& error) {
+    failure = error;
+  }
+  if (failure) {
+    status = failure->status();
+    HeaderList headers = id_header;
+    if (failure->kind == ErrorKind::unauthorized) {
+      headers.emplace_back("WWW-Authenticate", "Bearer");
+    }
+    if (failure->kind == ErrorKind::unavailable) {
+      headers.emplace_back("Retry-After", std::to_string(kRetryAfterSeconds));
+    }
+    const bool written = co_await write_response(connection.stream, status, failure->body(),
+                                                 "application/json", keep_alive, headers);
+    keep_alive = keep_alive && written;
+  }
+
+  const auto duration = SteadyClock::now() - started;
+  if (model_name == "-") {
+    context_.metrics.record_refused(status);
+  } else {
+    context_.metrics.record_model_request(model_name, status, bytes, client_gone, duration);
+  }
+  spdlog::info("request id={} client={} model={} endpoint={} {} status={} bytes={} ms={}{}",
+               request_id, connection.remote.address().to_string(), model_name,
+               std::string(request.method_string()), path,
+               client_gone ? std::string("client-gone") : std::to_string(status), bytes,
+               std::chrono::duration_cast<std::chrono::milliseconds>(duration).count(),
+               client_gone ? " (client disconnected)" : "");
+  co_return keep_alive;
+}
+
+}  // namespace switchyard::http

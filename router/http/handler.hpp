@@ -1,0 +1,27 @@
+// What a listener hands each request to. The handler writes the whole response itself (it may
+// be a stream) and says whether the connection can carry another request.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include "common/http/request_reader.hpp"
+
+namespace switchyard::http {
+
+struct Connection {
+  beast::tcp_stream& stream;
+  boost::asio::ip::tcp::endpoint remote;
+};
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  virtual ReadLimits read_limits() const = 0;
+  // Never throws; returns false to close the connection after the response.
+  virtual boost::asio::awaitable<bool> handle(Request& request, Connection& connection) = 0;
+};
+
+}  // namespace switchyard::http

@@ -1,0 +1,112 @@
+#include "router/http/listener.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <system_error>
+
+namespace switchyard::http {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+tcp::endpoint make_endpoint(const std::string& host, std::uint16_t port) {
+  if (host == "localhost") return {asio::ip::address_v4::loopback(), port};
+  return {asio::ip::make_address(host), port};
+}
+
+Listener::Listener(asio::any_io_executor executor, const tcp::endpoint& endpoint,
+                   Handler& handler)
+    : acceptor_(executor), handler_(handler) {
+  boost::system::error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::system_error(ec, "cannot listen on " + endpoint.address().to_string() + ":" +
+                                    std::to_string(endpoint.port()));
+  }
+}
+
+void Listener::start() {
+  asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
+}
+
+void Listener::stop_accepting() {
+  stopping_ = true;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  for (auto& connection : connections_) {
+    if (!connection.busy) connection.stream->socket().close(ignored);
+  }
+}
+
+void Listener::close_all() {
+  boost::system::error_code ignored;
+  for (auto& connection : connections_) connection.stream->socket().close(ignored);
+}
+
+asio::awaitable<void> Listener::wait_idle(std::chrono::steady_clock::time_point deadline) {
+  while (busy_ > 0 && std::chrono::steady_clock::now() < deadline) {
+    co_await idle_.wait_until(deadline);
+  }
+}
+
+asio::awaitable<void> Listener::accept_loop() {
+  while (!stopping_) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (stopping_ || ec == asio::error::operation_aborted) break;
+      // EMFILE and friends: keep serving the connections we have, retry shortly.
+      spdlog::warn("accept failed: {}", ec.message());
+      asio::steady_timer pause(acceptor_.get_executor(), std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    asio::co_spawn(acceptor_.get_executor(), session(std::move(socket)),
+                   [](std::exception_ptr error) {
+                     if (!error) return;
+                     try {
+                       std::rethrow_exception(error);
+                     } catch (const std::exception& e) {
+                       spdlog::error("connection ended by an internal error: {}", e.what());
+                     }
+                   });
+  }
+}
+
+asio::awaitable<void> Listener::session(tcp::socket socket) {
+  boost::system::error_code ec;
+  const tcp::endpoint remote = socket.remote_endpoint(ec);
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  auto self = connections_.insert(connections_.end(), ConnectionState{&stream, false});
+  Connection connection{stream, remote};
+
+  for (bool first = true; !stopping_; first = false) {
+    ReadResult read = co_await read_request(stream, buffer, handler_.read_limits(), first);
+    if (read.status == ReadResult::Status::closed) break;
+    if (read.status == ReadResult::Status::refused) {
+      spdlog::info("refused request from {}: {} {}", remote.address().to_string(),
+                   read.error->status(), read.error->what());
+      co_await write_error(stream, *read.error, true);
+      break;
+    }
+    self->busy = true;
+    ++busy_;
+    const bool keep_alive = co_await handler_.handle(read.request, connection);
+    self->busy = false;
+    if (--busy_ == 0) idle_.notify_all();
+    if (!keep_alive || !read.request.keep_alive()) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream.socket().close(ec);
+  connections_.erase(self);
+}
+
+}  // namespace switchyard::http

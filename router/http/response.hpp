@@ -1,0 +1,20 @@
+// Small complete responses (JSON, plain text) written in one go.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/status.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace switchyard::http {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// Returns false when the client could not be written to.
+boost::asio::awaitable<bool> write_response(boost::beast::tcp_stream& stream, unsigned status,
+                                            std::string body, std::string_view content_type,
+                                            bool keep_alive, const HeaderList& headers = {});
+
+}  // namespace switchyard::http

@@ -1,0 +1,75 @@
+#include "router/metrics/metrics.hpp"
+
+#include <sstream>
+
+#include "router/registry/registry.hpp"
+
+namespace switchyard::metrics {
+
+void Metrics::record_model_request(const std::string& model, unsigned status,
+                                   std::uint64_t bytes, bool client_gone,
+                                   std::chrono::steady_clock::duration duration) {
+  ++router_.requests;
+  ModelStats& stats = models_[model];
+  ++stats.requests;
+  if (status >= 500) {
+    ++stats.responses_5xx;
+  } else if (status >= 400) {
+    ++stats.responses_4xx;
+  } else if (status >= 200) {
+    ++stats.responses_2xx;
+  }
+  if (client_gone) ++stats.client_aborts;
+  stats.response_bytes += bytes;
+  stats.seconds_total += std::chrono::duration<double>(duration).count();
+}
+
+void Metrics::record_refused(unsigned status) {
+  ++router_.requests;
+  ++router_.refused;
+  if (status == 401) ++router_.unauthorized;
+}
+
+std::string Metrics::prometheus_text(const registry::Registry& registry) const {
+  std::ostringstream out;
+  out << "# TYPE switchyard_requests_total counter\n"
+      << "switchyard_requests_total " << router_.requests << "\n"
+      << "# TYPE switchyard_refused_requests_total counter\n"
+      << "switchyard_refused_requests_total " << router_.refused << "\n"
+      << "# TYPE switchyard_unauthorized_requests_total counter\n"
+      << "switchyard_unauthorized_requests_total " << router_.unauthorized << "\n";
+  out << "# TYPE switchyard_model_requests_total counter\n";
+  for (const auto& [model, s] : models_) {
+    out << "switchyard_model_requests_total{model=\"" << model << "\",code=\"2xx\"} "
+        << s.responses_2xx << "\n"
+        << "switchyard_model_requests_total{model=\"" << model << "\",code=\"4xx\"} "
+        << s.responses_4xx << "\n"
+        << "switchyard_model_requests_total{model=\"" << model << "\",code=\"5xx\"} "
+        << s.responses_5xx << "\n";
+  }
+  out << "# TYPE switchyard_model_client_aborts_total counter\n";
+  for (const auto& [model, s] : models_) {
+    out << "switchyard_model_client_aborts_total{model=\"" << model << "\"} " << s.client_aborts
+        << "\n";
+  }
+  out << "# TYPE switchyard_model_request_seconds_total counter\n";
+  for (const auto& [model, s] : models_) {
+    out << "switchyard_model_request_seconds_total{model=\"" << model << "\"} "
+        << s.seconds_total << "\n";
+  }
+  out << "# TYPE switchyard_model_ready gauge\n"
+      << "# TYPE switchyard_model_restarts_total counter\n"
+      << "# TYPE switchyard_model_in_flight gauge\n";
+  for (const auto& model : registry.models()) {
+    const auto snapshot = model->snapshot();
+    const std::string& name = model->config().name;
+    out << "switchyard_model_ready{model=\"" << name << "\"} "
+        << (snapshot.state == supervisor::ModelState::ready ? 1 : 0) << "\n"
+        << "switchyard_model_restarts_total{model=\"" << name << "\"} " << snapshot.restarts
+        << "\n"
+        << "switchyard_model_in_flight{model=\"" << name << "\"} " << snapshot.in_flight << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace switchyard::metrics

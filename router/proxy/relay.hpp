@@ -1,0 +1,44 @@
+// Forwards one request to a worker and relays the response back as it arrives: the header
+// first, then each piece of body the moment the worker writes it (Beast's relay() pattern), so
+// SSE events are never held back.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "common/http/request_reader.hpp"
+#include "router/proxy/client_watch.hpp"
+#include "router/proxy/upstream_pool.hpp"
+
+namespace switchyard::proxy {
+
+struct RelayOptions {
+  std::string request_id;
+  std::string base_path;  // prefix for the target (url: models with a path)
+  std::string client_address;
+  // No total timeout: a stream may run for hours. Only silence this long ends it.
+  std::chrono::milliseconds idle_timeout{300'000};
+};
+
+struct RelayResult {
+  unsigned status = 0;       // what the client got; 0 when nothing was sent
+  std::uint64_t bytes = 0;   // response body bytes relayed
+  bool client_gone = false;  // the client hung up first
+  bool keep_alive = false;   // the client connection can take another request
+  std::string error;         // why the relay broke off, if it did
+};
+
+// Throws ApiError (502/504) when the worker fails before a response header was relayed;
+// after that, failures are reported in-band (an SSE error event) and end the connection.
+boost::asio::awaitable<RelayResult> relay(http::Request& request, boost::beast::tcp_stream& client,
+                                          ClientWatch& watch, UpstreamPool& pool,
+                                          const UpstreamKey& key, const RelayOptions& options);
+
+// Connection-level fields that are never forwarded (RFC 9110 §7.6.1), plus the client's
+// credentials, which are for the router only.
+bool is_hop_by_hop(std::string_view field_name);
+
+}  // namespace switchyard::proxy

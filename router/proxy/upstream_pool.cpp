@@ -1,0 +1,51 @@
+#include "router/proxy/upstream_pool.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace switchyard::proxy {
+
+namespace asio = boost::asio;
+
+asio::awaitable<UpstreamConnectionPtr> UpstreamPool::acquire(const UpstreamKey& key) {
+  if (auto it = idle_.find(key.model); it != idle_.end()) {
+    ModelPool& pool = it->second;
+    if (pool.generation != key.generation) {
+      idle_.erase(it);
+    } else if (!pool.idle.empty()) {
+      UpstreamConnectionPtr connection = std::move(pool.idle.back());
+      pool.idle.pop_back();
+      connection->reused = true;
+      co_return connection;
+    }
+  }
+  auto executor = co_await asio::this_coro::executor;
+  asio::ip::tcp::resolver resolver(executor);
+  const auto endpoints =
+      co_await resolver.async_resolve(key.host, std::to_string(key.port), asio::use_awaitable);
+  boost::beast::tcp_stream stream(executor);
+  stream.expires_after(kConnectTimeout);
+  co_await stream.async_connect(endpoints, asio::use_awaitable);
+  stream.expires_never();
+  boost::system::error_code ignored;
+  stream.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+  co_return std::make_unique<UpstreamConnection>(std::move(stream));
+}
+
+void UpstreamPool::release(const UpstreamKey& key, UpstreamConnectionPtr connection) {
+  ModelPool& pool = idle_[key.model];
+  if (pool.generation != key.generation) {
+    pool.idle.clear();
+    pool.generation = key.generation;
+  }
+  if (pool.idle.size() < kMaxIdlePerModel) pool.idle.push_back(std::move(connection));
+}
+
+std::size_t UpstreamPool::idle_count() const {
+  std::size_t count = 0;
+  for (const auto& [model, pool] : idle_) count += pool.idle.size();
+  return count;
+}
+
+}  // namespace switchyard::proxy

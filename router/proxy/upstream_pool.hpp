@@ -1,0 +1,53 @@
+// Keep-alive connections to workers, per model. A model's pool is emptied whenever its worker
+// is replaced (a new generation), so a request never reaches a dead worker's port.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace switchyard::proxy {
+
+struct UpstreamConnection {
+  explicit UpstreamConnection(boost::beast::tcp_stream s) : stream(std::move(s)) {}
+  boost::beast::tcp_stream stream;
+  boost::beast::flat_buffer buffer;
+  bool reused = false;
+};
+using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection>;
+
+struct UpstreamKey {
+  std::string model;
+  std::uint64_t generation = 0;
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+class UpstreamPool {
+ public:
+  static constexpr std::size_t kMaxIdlePerModel = 32;
+  static constexpr std::chrono::seconds kConnectTimeout{5};
+
+  // An idle connection when one is left, else a new one. Throws boost::system::system_error
+  // when the worker cannot be reached.
+  boost::asio::awaitable<UpstreamConnectionPtr> acquire(const UpstreamKey& key);
+  // Gives back a connection whose last response completed with keep-alive.
+  void release(const UpstreamKey& key, UpstreamConnectionPtr connection);
+  void forget(const std::string& model) { idle_.erase(model); }
+  std::size_t idle_count() const;
+
+ private:
+  struct ModelPool {
+    std::uint64_t generation = 0;
+    std::vector<UpstreamConnectionPtr> idle;
+  };
+  std::map<std::string, ModelPool, std::less<>> idle_;
+};
+
+}  // namespace switchyard::proxy

@@ -1,0 +1,331 @@
+#include "router/supervisor/supervisor.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <stdexcept>
+#include <system_error>
+
+#include "router/supervisor/spawn_spec.hpp"
+
+namespace switchyard::supervisor {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+using std::chrono::milliseconds;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr milliseconds kFirstStartupProbeDelay{50};
+constexpr milliseconds kMaxStartupProbeDelay{1000};
+
+asio::awaitable<void> sleep_for(milliseconds delay) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+  co_await timer.async_wait(asio::use_awaitable);
+}
+
+milliseconds since(SteadyClock::time_point t) {
+  return std::chrono::duration_cast<milliseconds>(SteadyClock::now() - t);
+}
+
+}  // namespace
+
+std::string_view to_string(ModelState state) {
+  switch (state) {
+    case ModelState::stopped: return "stopped";
+    case ModelState::starting: return "starting";
+    case ModelState::ready: return "ready";
+    case ModelState::unhealthy: return "unhealthy";
+    case ModelState::backoff: return "backoff";
+    case ModelState::failed: return "failed";
+    case ModelState::stopping: return "stopping";
+  }
+  return "unknown";
+}
+
+std::uint16_t PortAllocator::allocate() {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+                       ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+    ::close(fd);
+    if (!bound) continue;
+    const std::uint16_t port = ntohs(address.sin_port);
+    if (held_.insert(port).second) return port;
+  }
+  throw std::runtime_error("no free loopback port for a worker");
+}
+
+Supervisor::Supervisor(asio::any_io_executor executor, config::ModelConfig model,
+                       std::string worker_binary, Launcher& launcher, PortAllocator& ports,
+                       std::shared_ptr<Supervisor> predecessor, milliseconds drain_timeout)
+    : executor_(std::move(executor)),
+      model_(std::move(model)),
+      worker_binary_(std::move(worker_binary)),
+      launcher_(launcher),
+      ports_(ports),
+      predecessor_(std::move(predecessor)),
+      drain_timeout_(drain_timeout) {
+  asio::co_spawn(executor_, run(), [this](std::exception_ptr error) {
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      spdlog::error("model {}: supervisor stopped by an internal error: {}", model_.name, e.what());
+      last_error_ = std::string("internal error: ") + e.what();
+    }
+    finished_ = true;
+    set_state(ModelState::failed);
+  });
+}
+
+void Supervisor::start() { command(Command::start); }
+void Supervisor::stop() { command(Command::stop); }
+void Supervisor::restart() { command(Command::restart); }
+
+void Supervisor::command(Command command) {
+  if (pending_ == Command::shutdown) return;  // shutting down is final
+  pending_ = command;
+  wake_.notify_all();
+}
+
+asio::awaitable<void> Supervisor::shutdown() {
+  command(Command::shutdown);
+  while (!finished_) co_await state_changed_.wait_until(SteadyClock::time_point::max());
+}
+
+void Supervisor::request_finished() {
+  if (--in_flight_ == 0) drained_.notify_all();
+}
+
+asio::awaitable<void> Supervisor::wait_drained(SteadyClock::time_point deadline) {
+  while (in_flight_ > 0 && SteadyClock::now() < deadline) co_await drained_.wait_until(deadline);
+}
+
+ModelSnapshot Supervisor::snapshot() const {
+  ModelSnapshot s;
+  s.state = state_;
+  s.pid = pid_;
+  s.port = state_ == ModelState::stopped || state_ == ModelState::failed ? 0 : upstream_.port;
+  s.uptime = pid_ != 0 || ready_since_ ? since(started_at_) : milliseconds(0);
+  s.restarts = restarts_;
+  s.last_exit = last_exit_;
+  s.last_error = last_error_;
+  s.in_flight = in_flight_;
+  return s;
+}
+
+void Supervisor::set_state(ModelState state) {
+  if (state_ == state) return;
+  spdlog::info("model {}: {} -> {}", model_.name, to_string(state_), to_string(state));
+  state_ = state;
+  state_changed_.notify_all();
+}
+
+void Supervisor::on_worker_line(std::string_view line) {
+  spdlog::info("[{}] {}", model_.name, line);
+  logs_.append(line);
+}
+
+asio::awaitable<Supervisor::Command> Supervisor::next_command(bool running) {
+  for (;;) {
+    // `start` for a model that is already running changes nothing.
+    if (running && pending_ == Command::start) pending_ = Command::none;
+    if (pending_ != Command::none) co_return std::exchange(pending_, Command::none);
+    co_await wake_.wait_until(SteadyClock::time_point::max());
+    // Losing a race (||) cancels this wait; the next co_await then throws and ends the loop.
+  }
+}
+
+asio::awaitable<void> Supervisor::sleep_or_command(milliseconds delay) {
+  const auto deadline = SteadyClock::now() + delay;
+  while (pending_ == Command::none && SteadyClock::now() < deadline) {
+    co_await wake_.wait_until(deadline);
+  }
+}
+
+asio::awaitable<void> Supervisor::run() {
+  if (predecessor_) {
+    set_state(ModelState::starting);
+    co_await predecessor_->wait_drained(SteadyClock::now() + drain_timeout_);
+    co_await predecessor_->shutdown();
+    predecessor_.reset();
+  }
+  bool want_running = true;
+  bool gave_up = false;
+  for (;;) {
+    if (pending_ == Command::shutdown) break;
+    if (!want_running) {
+      set_state(gave_up ? ModelState::failed : ModelState::stopped);
+      const Command command = co_await next_command(false);
+      if (command == Command::shutdown) break;
+      if (command == Command::start || command == Command::restart) {
+        want_running = true;
+        gave_up = false;
+        history_ = {};
+        last_error_.reset();
+      }
+      continue;
+    }
+
+    const RunEnd end =
+        model_.source == config::Source::url ? co_await run_remote() : co_await run_worker();
+    if (end.command == Command::shutdown) break;
+    if (end.command == Command::stop) {
+      want_running = false;
+      continue;
+    }
+    if (end.command == Command::restart) {
+      history_ = {};
+      continue;
+    }
+
+    std::uniform_real_distribution<double> jitter(0.0, 1.0);
+    const RestartDecision decision = decide_restart(model_.restart, end.kind, end.healthy_for,
+                                                    history_, SteadyClock::now(),
+                                                    jitter(jitter_rng_));
+    spdlog::warn("model {}: {}", model_.name, decision.reason);
+    if (end.kind != EndKind::clean_exit || !last_error_) last_error_ = decision.reason;
+    if (!decision.restart) {
+      want_running = false;
+      gave_up = decision.give_up;
+      continue;
+    }
+    ++restarts_;
+    set_state(ModelState::backoff);
+    co_await sleep_or_command(decision.delay);
+    // A command that arrived during the backoff is handled at the top of the loop.
+    if (pending_ == Command::restart || pending_ == Command::start) pending_ = Command::none;
+    if (pending_ == Command::stop) {
+      pending_ = Command::none;
+      want_running = false;
+    }
+  }
+  finished_ = true;
+  set_state(ModelState::stopped);
+}
+
+asio::awaitable<Supervisor::RunEnd> Supervisor::run_worker() {
+  set_state(ModelState::starting);
+  const std::uint16_t port = ports_.allocate();
+  std::unique_ptr<WorkerProcess> process;
+  try {
+    process = co_await launcher_.spawn(make_spawn_spec(model_, worker_binary_, port),
+                                       [this](std::string_view line) { on_worker_line(line); });
+  } catch (const std::exception& e) {
+    ports_.release(port);
+    last_error_ = e.what();
+    RunEnd end;
+    end.kind = EndKind::spawn_failed;
+    co_return end;
+  }
+  ++generation_;
+  pid_ = process->pid();
+  upstream_ = UpstreamAddress{std::string(kWorkerHost), port, ""};
+  started_at_ = SteadyClock::now();
+  ready_since_.reset();
+  spdlog::info("model {}: spawned pid {} on port {}", model_.name, pid_, port);
+
+  auto result = co_await (process->wait_exit() || watch_health() || next_command(true));
+  RunEnd end;
+  if (result.index() == 0) {
+    const ExitInfo& exit = std::get<0>(result);
+    end.kind = exit.clean() ? EndKind::clean_exit : EndKind::failed_exit;
+    last_error_ = "worker " + exit.to_string();
+  } else if (result.index() == 1) {
+    end.kind = std::get<1>(result);
+    set_state(ModelState::unhealthy);
+  } else {
+    end.command = std::get<2>(result);
+    set_state(ModelState::stopping);
+  }
+  end.healthy_for = ready_since_ ? since(*ready_since_) : milliseconds(0);
+  ready_since_.reset();
+  // Also after a crash: stop() clears descendants the worker left behind.
+  const ExitInfo exit = co_await process->stop(model_.stop_timeout);
+  last_exit_ = exit.to_string();
+  spdlog::info("model {}: worker pid {} ended: {}", model_.name, pid_, *last_exit_);
+  pid_ = 0;
+  ports_.release(port);
+  co_return end;
+}
+
+asio::awaitable<Supervisor::RunEnd> Supervisor::run_remote() {
+  set_state(ModelState::starting);
+  if (auto address = parse_http_url(model_.url)) upstream_ = *address;
+  ++generation_;
+  started_at_ = SteadyClock::now();
+  ready_since_.reset();
+  auto result = co_await (watch_health() || next_command(true));
+  RunEnd end;
+  if (result.index() == 0) {
+    end.kind = std::get<0>(result);
+    set_state(ModelState::unhealthy);
+  } else {
+    end.command = std::get<1>(result);
+  }
+  end.healthy_for = ready_since_ ? since(*ready_since_) : milliseconds(0);
+  ready_since_.reset();
+  co_return end;
+}
+
+asio::awaitable<EndKind> Supervisor::watch_health() {
+  const auto& health = model_.health;
+  const std::string path = upstream_.base_path + health.path;
+  const auto deadline = started_at_ + health.startup_timeout;
+  milliseconds delay = kFirstStartupProbeDelay;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - SteadyClock::now());
+    const ProbeResult probe = co_await probe_http(upstream_.host, upstream_.port, path,
+                                                  std::max(std::min(health.timeout, left),
+                                                           milliseconds(1)));
+    if (probe.ok()) break;
+    if (SteadyClock::now() >= deadline) {
+      last_error_ = "not healthy within startup_timeout of " +
+                    std::to_string(health.startup_timeout.count()) + "ms (last probe: " +
+                    (probe.status ? "HTTP " + std::to_string(probe.status) : probe.error) + ")";
+      co_return EndKind::startup_timeout;
+    }
+    co_await sleep_for(std::min(delay, std::chrono::duration_cast<milliseconds>(
+                                           deadline - SteadyClock::now()) + milliseconds(1)));
+    delay = std::min(delay * 2, kMaxStartupProbeDelay);
+  }
+  ready_since_ = SteadyClock::now();
+  last_error_.reset();
+  set_state(ModelState::ready);
+
+  HealthThresholds thresholds(health.failure_threshold);
+  for (;;) {
+    co_await sleep_for(health.interval);
+    const ProbeResult probe =
+        co_await probe_http(upstream_.host, upstream_.port, path, health.timeout);
+    if (!probe.ok()) {
+      const std::string why = probe.status ? "HTTP " + std::to_string(probe.status) : probe.error;
+      spdlog::warn("model {}: health probe failed ({} in a row): {}", model_.name,
+                   thresholds.consecutive_failures() + 1, why);
+      if (thresholds.on_probe(false) == HealthThresholds::Transition::became_unhealthy) {
+        last_error_ = "health probe failed " + std::to_string(health.failure_threshold) +
+                      " times in a row: " + why;
+        co_return EndKind::unhealthy;
+      }
+    } else {
+      thresholds.on_probe(true);
+    }
+  }
+}
+
+}  // namespace switchyard::supervisor

@@ -1,0 +1,145 @@
+// One Supervisor per model: spawns its worker, probes its health, restarts it by policy, and
+// tells request handlers when it can take traffic.
+//
+//                 start()/restart()                 probe 200
+//   stopped ─────────────────────────► starting ───────────────────► ready
+//     ▲                                 ▲   │                          │
+//     │ stop() (any state)              │   │ exit / startup_timeout   │ failure_threshold
+//     │                                 │   ▼                          │ probes failed
+//   stopping ◄── stop() ──   backoff ◄──┴── decide_restart ◄── unhealthy (worker stopped)
+//                              │                │                      ▲
+//                              │ delay elapsed  │ too many restarts    │ exit while ready
+//                              └──► starting    ▼                      │ goes straight to
+//                                             failed ──restart()──► starting   decide_restart
+//
+// `url:` models have no process: they go starting -> ready on a healthy probe and back to
+// starting when probes fail, and are never spawned.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+
+#include "router/config/config.hpp"
+#include "router/supervisor/health_checker.hpp"
+#include "router/supervisor/log_buffer.hpp"
+#include "router/supervisor/notifier.hpp"
+#include "router/supervisor/restart_policy.hpp"
+#include "router/supervisor/worker_process.hpp"
+
+namespace switchyard::supervisor {
+
+enum class ModelState { stopped, starting, ready, unhealthy, backoff, failed, stopping };
+std::string_view to_string(ModelState state);
+
+// Hands out loopback ports for workers, never one that a live worker still holds.
+class PortAllocator {
+ public:
+  std::uint16_t allocate();
+  void release(std::uint16_t port) { held_.erase(port); }
+
+ private:
+  std::set<std::uint16_t> held_;
+};
+
+struct ModelSnapshot {
+  ModelState state = ModelState::stopped;
+  int pid = 0;
+  std::uint16_t port = 0;
+  std::chrono::milliseconds uptime{0};
+  int restarts = 0;
+  std::optional<std::string> last_exit;
+  std::optional<std::string> last_error;
+  int in_flight = 0;
+};
+
+class Supervisor {
+ public:
+  // A `predecessor` (the same model before a reload changed it) is drained for up to
+  // `drain_timeout` and stopped before this one spawns, so the two never hold memory together.
+  Supervisor(boost::asio::any_io_executor executor, config::ModelConfig model,
+             std::string worker_binary, Launcher& launcher, PortAllocator& ports,
+             std::shared_ptr<Supervisor> predecessor = nullptr,
+             std::chrono::milliseconds drain_timeout = std::chrono::seconds(30));
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  // Operator commands. restart() also re-arms a model that is `failed`.
+  void start();
+  void stop();
+  void restart();
+  // Stops the worker for good and returns once it has been reaped.
+  boost::asio::awaitable<void> shutdown();
+
+  const config::ModelConfig& config() const { return model_; }
+  ModelState state() const { return state_; }
+  ModelSnapshot snapshot() const;
+  std::optional<std::string> last_error() const { return last_error_; }
+  // Where to send requests; only meaningful while ready. Changes with every spawn.
+  const UpstreamAddress& upstream() const { return upstream_; }
+  std::uint64_t generation() const { return generation_; }
+  Notifier& state_changed() { return state_changed_; }
+  LogBuffer& logs() { return logs_; }
+
+  // Requests in flight, so a reload can drain a model before stopping it.
+  void request_started() { ++in_flight_; }
+  void request_finished();
+  int in_flight() const { return in_flight_; }
+  boost::asio::awaitable<void> wait_drained(std::chrono::steady_clock::time_point deadline);
+
+ private:
+  enum class Command { none, start, stop, restart, shutdown };
+  struct RunEnd {
+    EndKind kind = EndKind::clean_exit;
+    std::optional<ExitInfo> exit;
+    std::chrono::milliseconds healthy_for{0};
+    Command command = Command::none;  // set when an operator command ended the run
+  };
+
+  boost::asio::awaitable<void> run();
+  boost::asio::awaitable<RunEnd> run_worker();
+  boost::asio::awaitable<RunEnd> run_remote();
+  // Probes until startup_timeout (returns startup_timeout) or, once ready, until
+  // failure_threshold liveness failures in a row (returns unhealthy).
+  boost::asio::awaitable<EndKind> watch_health();
+  boost::asio::awaitable<Command> next_command(bool running);
+  boost::asio::awaitable<void> sleep_or_command(std::chrono::milliseconds delay);
+  void set_state(ModelState state);
+  void command(Command command);
+  void on_worker_line(std::string_view line);
+
+  boost::asio::any_io_executor executor_;
+  config::ModelConfig model_;
+  std::string worker_binary_;
+  Launcher& launcher_;
+  PortAllocator& ports_;
+  std::shared_ptr<Supervisor> predecessor_;
+  std::chrono::milliseconds drain_timeout_;
+
+  ModelState state_ = ModelState::stopped;
+  Command pending_ = Command::none;
+  Notifier wake_;
+  Notifier state_changed_;
+  Notifier drained_;
+  bool finished_ = false;
+  LogBuffer logs_;
+
+  UpstreamAddress upstream_;
+  std::uint64_t generation_ = 0;
+  int pid_ = 0;
+  std::chrono::steady_clock::time_point started_at_{};
+  std::optional<std::chrono::steady_clock::time_point> ready_since_;
+  RestartHistory history_;
+  int restarts_ = 0;
+  std::optional<std::string> last_exit_;
+  std::optional<std::string> last_error_;
+  int in_flight_ = 0;
+  std::mt19937 jitter_rng_{std::random_device{}()};
+};
+
+}  // namespace switchyard::supervisor

@@ -1,0 +1,217 @@
+// Checks across values and against the filesystem: exposure without keys, port clashes, names
+// and aliases, binaries and model files.
+#include "router/config/validate.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "config_test_support.hpp"
+
+namespace switchyard::config::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+TEST_F(ConfigTest, NonLoopbackListenNeedsApiKeys) {
+  EXPECT_THAT(load("listen: 0.0.0.0:8080\nmodels: {}\n").errors,
+              ElementsAre(diagnostic(1, 9,
+                                     "listen 0.0.0.0:8080 is not loopback and api_keys is "
+                                     "empty")));
+  EXPECT_TRUE(load("listen: 0.0.0.0:8080\napi_keys: [k]\nmodels: {}\n").config);
+  for (const char* address : {"localhost:8080", "127.0.0.2:8080", "'[::1]:8080'"}) {
+    EXPECT_TRUE(load(std::string("listen: ") + address + "\nmodels: {}\n").config) << address;
+  }
+}
+
+TEST_F(ConfigTest, AllowUnauthenticatedTurnsTheErrorIntoAWarning) {
+  const LoadResult result =
+      load("listen: 192.168.1.5:8080\nallow_unauthenticated: true\nmodels: {}\n");
+  ASSERT_TRUE(result.config) << describe(result.errors);
+  EXPECT_THAT(result.warnings,
+              ::testing::Contains(diagnostic(1, 9, "serving without authentication")));
+}
+
+TEST_F(ConfigTest, NonLoopbackAdminListenNeedsAdminKeys) {
+  EXPECT_THAT(load("admin_listen: \"[::]:9\"\napi_keys: [k]\nmodels: {}\n").errors,
+              ElementsAre(diagnostic(1, 15,
+                                     "admin_listen [::]:9 is not loopback and admin_keys "
+                                     "is empty")));
+  EXPECT_TRUE(load("admin_listen: \"[::]:9\"\nadmin_keys: [k]\nmodels: {}\n").config);
+}
+
+TEST_F(ConfigTest, ListenAndAdminListenMustNotShareAPort) {
+  EXPECT_THAT(load("listen: 127.0.0.1:9000\nadmin_listen: 127.0.0.1:9000\nmodels: {}\n").errors,
+              ElementsAre(diagnostic(2, 15,
+                                     "port clash: admin_listen 127.0.0.1:9000 and listen "
+                                     "127.0.0.1:9000")));
+  EXPECT_THAT(load("listen: 0.0.0.0:9000\napi_keys: [k]\nadmin_listen: 127.0.0.1:9000\n"
+                   "models: {}\n")
+                  .errors,
+              ElementsAre(diagnostic(3, 15, "port clash")));
+  EXPECT_THAT(load("admin_listen: 127.0.0.1:8080\nmodels: {}\n").errors,
+              ElementsAre(diagnostic(1, 15, "port clash")));
+  EXPECT_TRUE(load("listen: 127.0.0.1:0\nadmin_listen: 127.0.0.1:0\nmodels: {}\n").config);
+  EXPECT_TRUE(load("listen: 127.0.0.1:9000\nadmin_listen: 127.0.0.2:9000\nmodels: {}\n").config);
+}
+
+TEST_F(ConfigTest, UrlModelMustNotPointAtTheRouterItself) {
+  EXPECT_THAT(load("models:\n  loop: {url: 'http://127.0.0.1:8080/v1'}\n").errors,
+              ElementsAre(diagnostic(2, 15,
+                                     "port clash: url 'http://127.0.0.1:8080/v1' of model "
+                                     "'loop' points at the router's own listen")));
+  EXPECT_THAT(load("models:\n  loop: {url: 'http://localhost:8081'}\n").errors,
+              ElementsAre(diagnostic(2, 15, "own admin_listen")));
+  EXPECT_TRUE(load("models:\n  lan: {url: 'http://192.168.1.20:8080'}\n").config);
+}
+
+TEST_F(ConfigTest, AliasesMustNotCollide) {
+  const LoadResult result = load(R"(models:
+  a:
+    url: http://h:1
+    aliases: [a, shared, b]
+  b:
+    url: http://h:2
+    aliases: [shared, mine, mine]
+)");
+  EXPECT_THAT(result.errors,
+              ElementsAre(diagnostic(4, 15, "alias 'a' of model 'a' is the model's own name"),
+                          diagnostic(4, 26,
+                                     "alias 'b' of model 'a' is already the name of the "
+                                     "model at line 5"),
+                          diagnostic(7, 15,
+                                     "alias 'shared' of model 'b' is already an alias of "
+                                     "model 'a' (line 2)"),
+                          diagnostic(7, 29,
+                                     "alias 'mine' of model 'b' is already an alias of "
+                                     "model 'b'")));
+}
+
+TEST_F(ConfigTest, AliasesMayLookLikeVendorNames) {
+  const Config config =
+      load_ok("models:\n  m: {url: 'http://h:1', aliases: [meta-llama/Llama-3-8B, gpt-4o]}\n");
+  EXPECT_THAT(config.models[0].aliases, ElementsAre("meta-llama/Llama-3-8B", "gpt-4o"));
+  EXPECT_THAT(load("models:\n  m: {url: 'http://h:1', aliases: ['a b']}\n").errors,
+              ElementsAre(diagnostic(2, 36, "invalid alias 'a b'")));
+}
+
+TEST_F(ConfigTest, CommandBinaryIsSearchedInPath) {
+  EXPECT_TRUE(load("models:\n  m: {command: [fake-server]}\n").config);
+  EXPECT_THAT(load("models:\n  m: {command: [sd-server, --port, '${PORT}']}\n").errors,
+              ElementsAre(diagnostic(2, 17, "command binary 'sd-server' not found in PATH")));
+}
+
+TEST_F(ConfigTest, CommandBinaryWithASlashMustBeExecutable) {
+  const Config config = load_ok("models:\n  m: {command: [bin/fake-server]}\n");
+  EXPECT_EQ(config.models[0].command[0], server_.string());  // relative to the file
+  EXPECT_TRUE(load("models:\n  m: {command: ['@DIR@/bin/fake-server']}\n").config);
+
+  dir_.write("bin/not-executable", "#!/bin/sh\n");
+  EXPECT_THAT(load("models:\n  m: {command: ['@DIR@/bin/not-executable']}\n").errors,
+              ElementsAre(diagnostic(2, 17, "not found or not executable")));
+  EXPECT_THAT(load("models:\n  m: {command: [/opt/sd/sd-server]}\n").errors,
+              ElementsAre(diagnostic(2, 17, "command binary '/opt/sd/sd-server' not found")));
+}
+
+TEST_F(ConfigTest, CommandUsingModelPathNeedsModel) {
+  EXPECT_THAT(load("models:\n  m: {command: [fake-server, -m, '${MODEL_PATH}']}\n").errors,
+              ElementsAre(diagnostic(2, 16,
+                                     "command uses ${MODEL_PATH} but model 'm' does not "
+                                     "set 'model:'")));
+}
+
+TEST_F(ConfigTest, EngineModelNeedsAnExistingModelFile) {
+  EXPECT_THAT(load("models:\n  m: {engine: llama}\n").errors,
+              ElementsAre(diagnostic(2, 15, "model 'm' uses engine 'llama' and needs 'model:'")));
+  const LoadResult missing = load("models:\n  m: {engine: llama, model: /nope/x.gguf}\n");
+  EXPECT_THAT(missing.errors,
+              ElementsAre(diagnostic(2, 29, "model file '/nope/x.gguf' does not exist")));
+  const Config config = load_ok("models:\n  m: {engine: llama, model: models/llm.gguf}\n");
+  EXPECT_EQ(config.models[0].model_path, model_file_.string());
+}
+
+TEST_F(ConfigTest, EngineModelsNeedTheWorkerBinary) {
+  const std::string model = "models:\n  m: {engine: llama, model: models/llm.gguf}\n";
+  EXPECT_THAT(load("worker_binary: /opt/none/switchyard-worker\n" + model).errors,
+              ElementsAre(diagnostic(1, 16,
+                                     "worker binary '/opt/none/switchyard-worker' not "
+                                     "found or not executable")));
+
+  fs::remove(worker_);  // the default, beside the router, is gone too
+  EXPECT_THAT(load(model).errors, ElementsAre(diagnostic(2, 15, "worker binary")));
+  // Only engine models need it.
+  EXPECT_TRUE(load("models:\n  m: {url: 'http://h:1'}\n").config);
+}
+
+TEST_F(ConfigTest, BackoffInitialMustNotExceedBackoffMax) {
+  EXPECT_THAT(load("models:\n  m:\n    url: http://h:1\n    restart: {backoff_initial: 2m, "
+                   "backoff_max: 1m}\n")
+                  .errors,
+              ElementsAre(diagnostic(4, 32,
+                                     "restart.backoff_initial (2m) is greater than "
+                                     "restart.backoff_max (1m)")));
+}
+
+TEST_F(ConfigTest, CrossChecksOnDefaultsAreReportedOnce) {
+  const LoadResult result = load(R"(defaults:
+  restart: {backoff_initial: 2m}
+models:
+  a: {url: 'http://h:1'}
+  b: {url: 'http://h:2'}
+)");
+  EXPECT_THAT(result.errors, ElementsAre(diagnostic(2, 30, "restart.backoff_initial (2m)")));
+}
+
+TEST_F(ConfigTest, WarnsAboutSuspiciousButValidSettings) {
+  const LoadResult result = load(R"(models:
+  slow:
+    url: http://h:1
+    health: {interval: 2s, timeout: 5s}
+    args: {a: 1}
+    env: {A: b}
+  cmd:
+    command: [fake-server]
+    args: {a: 1}
+)");
+  ASSERT_TRUE(result.config) << describe(result.errors);
+  EXPECT_THAT(result.warnings,
+              ElementsAre(diagnostic(4, 37,
+                                     "health.timeout (5s) is not shorter than "
+                                     "health.interval (2s)"),
+                          diagnostic(5, 11, "args of model 'slow' has no effect"),
+                          diagnostic(6, 10, "env of model 'slow' has no effect"),
+                          diagnostic(9, 11,
+                                     "args of model 'cmd' is passed only to engine "
+                                     "workers")));
+}
+
+TEST_F(ConfigTest, AModelWithOneBadValueIsStillCheckedForTheRest) {
+  const LoadResult result = load(R"(models:
+  m:
+    engine: llama
+    model: /nope/x.gguf
+    stop_timeout: soon
+)");
+  EXPECT_THAT(result.errors, ElementsAre(diagnostic(4, 12, "model file '/nope/x.gguf'"),
+                                         diagnostic(5, 19, "invalid duration 'soon'")));
+}
+
+TEST_F(ConfigTest, ARefusedSourceValueIsNotReportedTwice) {
+  EXPECT_THAT(load("models:\n  m: {command: []}\n").errors,
+              ElementsAre(diagnostic(2, 16, "command: must not be empty")));
+  EXPECT_THAT(load("models:\n  m: {engine: llama, model: ''}\n").errors,
+              ElementsAre(diagnostic(2, 29, "model: must not be empty")));
+}
+
+TEST_F(ConfigTest, AValidFileHasNoWarnings) {
+  const LoadResult result = load(R"(listen: 127.0.0.1:0
+admin_listen: 127.0.0.1:0
+models:
+  m: {engine: llama, model: models/llm.gguf}
+)");
+  EXPECT_THAT(result.errors, IsEmpty());
+  EXPECT_THAT(result.warnings, IsEmpty());
+}
+
+}  // namespace
+}  // namespace switchyard::config::testing
