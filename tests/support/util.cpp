@@ -99,7 +99,7 @@ std::filesystem::path fake_worker_path() {
 }
 
 std::filesystem::path router_binary_path() {
-  return std::filesystem::path(SWITCHYARD_BINARY_DIR) / "router/switchyard";
+  return std::filesystem::path(SWITCHYARD_BINARY_DIR) / "bin/switchyard";
 }
 
 }  // namespace switchyard::test

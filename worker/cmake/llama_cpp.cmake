@@ -17,8 +17,9 @@ endif()
 
 # A static CPU build of the libraries only: as a subproject every LLAMA_BUILD_* option (tools,
 # server, examples, tests, common) already defaults to OFF. The settings are function-local so
-# they do not leak into our targets; a later issue may add LLAMA_BUILD_MTMD=ON here and
-# whisper.cpp after it (its CMake reuses this ggml via `if (NOT TARGET ggml)`).
+# they do not leak into our targets. LLAMA_BUILD_MTMD adds tools/mtmd on its own (the `mtmd`
+# target: image and audio projectors, stb_image and miniaudio decoders) without the rest of
+# tools/; whisper.cpp may follow (its CMake reuses this ggml via `if (NOT TARGET ggml)`).
 function(switchyard_add_llama_cpp)
   set(BUILD_SHARED_LIBS OFF)
   set(LLAMA_USE_PREBUILT_UI OFF)  # otherwise a server build would download its web UI
@@ -27,6 +28,8 @@ function(switchyard_add_llama_cpp)
   set(LLAMA_BUILD_SERVER OFF)
   set(LLAMA_BUILD_EXAMPLES OFF)
   set(LLAMA_BUILD_TESTS OFF)
+  set(LLAMA_BUILD_MTMD ON)
+  set(LLAMA_SUBPROCESS OFF)  # also turns mtmd's video input (an ffmpeg child process) off
   add_subdirectory("${SWITCHYARD_LLAMA_DIR}" llama EXCLUDE_FROM_ALL SYSTEM)
 endfunction()
 switchyard_add_llama_cpp()

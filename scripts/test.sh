@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds and runs the whole test suite: the release build with every engine, then the router
+# and its tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+#
+#   scripts/test.sh
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+scripts/setup.sh
+
+echo "== release build and tests" >&2
+cmake --preset release >/dev/null
+cmake --build --preset release
+ctest --preset release
+
+echo "== AddressSanitizer + UndefinedBehaviorSanitizer build and tests (router)" >&2
+cmake --preset asan >/dev/null
+cmake --build --preset asan
+ctest --preset asan
