@@ -60,6 +60,7 @@ void App::start_model(const config::ModelConfig& model, registry::SupervisorPtr 
 int App::run() {
   const config::Config& config = *context_.config;
   try {
+    signals_.emplace(io_, SIGTERM, SIGINT, SIGHUP);
     supervisor::become_child_subreaper();
     if (const int killed = runtime_dir_.open(); killed > 0) {
       spdlog::warn("killed {} processes left behind by a previous switchyard", killed);
@@ -101,9 +102,8 @@ int App::run() {
 }
 
 asio::awaitable<void> App::handle_signals() {
-  asio::signal_set signals(io_, SIGTERM, SIGINT, SIGHUP);
   for (;;) {
-    const int signal = co_await signals.async_wait(asio::use_awaitable);
+    const int signal = co_await signals_->async_wait(asio::use_awaitable);
     if (signal == SIGHUP) {
       spdlog::info("SIGHUP: reloading {}", context_.config->path);
       co_await reload();

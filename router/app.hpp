@@ -7,6 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "router/admin/admin_handler.hpp"
@@ -45,6 +46,9 @@ class App {
   admin::AdminHandler admin_handler_;
   std::unique_ptr<http::Listener> api_listener_;
   std::unique_ptr<http::Listener> admin_listener_;
+  // Registered in run() before router.json and READY=1 announce us: until then SIGTERM and SIGHUP
+  // keep their default action, which kills the router.
+  std::optional<boost::asio::signal_set> signals_;
   int retiring_ = 0;  // replaced or removed models still draining
   supervisor::Notifier retired_;
   bool stopping_ = false;

@@ -3,12 +3,14 @@
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/algorithm/string/trim.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <memory>
 #include <string>
 
 namespace switchyard::http {
@@ -28,6 +30,42 @@ ReadResult refuse(ErrorKind kind, std::string message) {
 }
 
 ReadResult closed() { return ReadResult{}; }
+
+// tcp_stream's own timeout closes the socket when it passes, which leaves no way to send the 408
+// the client is owed. This deadline only cancels the pending read; tcp_stream's timeout stays set
+// kBackstop later in case a read ignores the cancel.
+constexpr std::chrono::seconds kBackstop{1};
+
+class ReadDeadline {
+ public:
+  ReadDeadline(beast::tcp_stream& stream, std::chrono::milliseconds timeout)
+      : state_(std::make_shared<State>()), timer_(stream.get_executor(), timeout) {
+    // The handler may run after this object is gone (it is queued, then we return): it touches
+    // the socket only while `done` is unset, i.e. while read_request still waits on it.
+    timer_.async_wait([state = state_, &socket = stream.socket()](const error_code& ec) {
+      if (ec || state->done) return;
+      state->passed = true;
+      error_code ignored;
+      socket.cancel(ignored);
+    });
+  }
+  ~ReadDeadline() {
+    state_->done = true;
+    timer_.cancel();
+  }
+  ReadDeadline(const ReadDeadline&) = delete;
+  ReadDeadline& operator=(const ReadDeadline&) = delete;
+
+  bool passed() const { return state_->passed; }
+
+ private:
+  struct State {
+    bool done = false;
+    bool passed = false;
+  };
+  std::shared_ptr<State> state_;
+  asio::steady_timer timer_;
+};
 
 ReadResult refuse_parse_error(const error_code& ec, bool after_header) {
   if (ec == bhttp::error::header_limit) {
@@ -84,6 +122,9 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, beast::flat_
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
   parser.eager(false);
+  // Beast checks Content-Length against its own 1 MiB default while reading the header; the real
+  // limit depends on the header and is set once it is known (below).
+  parser.body_limit(boost::none);
 
   if (buffer.size() == 0) {
     // Waiting for a request to start is idle time (keep-alive), not a slow client.
@@ -93,10 +134,26 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, beast::flat_
     buffer.commit(n);
   }
 
-  stream.expires_after(limits.header_timeout);
-  if (auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow); ec) {
-    if (ec == bhttp::error::end_of_stream) co_return closed();
-    co_return refuse_parse_error(ec, false);
+  {
+    const ReadDeadline deadline(stream, limits.header_timeout);
+    stream.expires_after(limits.header_timeout + kBackstop);
+    // Beast's header_limit bounds only the fields not yet parsed by one put(): complete fields are
+    // consumed as they arrive, so a header sent in pieces grows past it. Count the whole block.
+    std::uint64_t header_bytes = 0;
+    while (!parser.is_header_done()) {
+      auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, kNoThrow);
+      header_bytes += n;
+      if (ec) {
+        if (deadline.passed()) {
+          co_return refuse(ErrorKind::request_timeout, "timed out reading the request header");
+        }
+        if (ec == bhttp::error::end_of_stream) co_return closed();
+        co_return refuse_parse_error(ec, false);
+      }
+      if (header_bytes > limits.max_header_bytes) {
+        co_return refuse(ErrorKind::headers_too_large, "request header fields too large");
+      }
+    }
   }
 
   const RequestHeader& header = parser.get().base();
@@ -123,9 +180,13 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, beast::flat_
   }
 
   while (!parser.is_done()) {
-    stream.expires_after(limits.body_timeout);
+    const ReadDeadline gap(stream, limits.body_timeout);
+    stream.expires_after(limits.body_timeout + kBackstop);
     auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, kNoThrow);
     if (ec) {
+      if (gap.passed()) {
+        co_return refuse(ErrorKind::request_timeout, "timed out reading the request body");
+      }
       if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
           ec == bhttp::error::partial_message) {
         co_return closed();

@@ -12,7 +12,7 @@ namespace bhttp = boost::beast::http;
 
 boost::asio::awaitable<bool> write_response(boost::beast::tcp_stream& stream, unsigned status,
                                             std::string body, std::string_view content_type,
-                                            bool keep_alive, const HeaderList& headers) {
+                                            bool keep_alive, HeaderList headers) {
   bhttp::response<bhttp::string_body> response{static_cast<bhttp::status>(status), 11};
   response.set(bhttp::field::content_type, content_type);
   for (const auto& [name, value] : headers) response.set(name, value);

@@ -20,7 +20,9 @@ constexpr std::array kRoutes{
     Route{"/v1/audio/speech", ModelType::audio, BodyKind::json},
 };
 
-std::string_view article(ModelType type) { return type == ModelType::audio ? "an" : "a"; }
+std::string_view article(ModelType type) {
+  return type == ModelType::text ? "a" : "an";  // a text, an image, an audio
+}
 
 }  // namespace
 

@@ -219,11 +219,18 @@ asio::awaitable<RelayResult> relay(http::Request& request, beast::tcp_stream& cl
       co_return result;  // keep_alive stays false: the client connection is closed
     }
   }
+  // The worker has answered in full: a client leaving from now on must not close a connection
+  // that can go back to the pool.
+  watch.on_gone(nullptr);
   if (!co_await writer.finish()) {
     result.client_gone = true;
     co_return result;
   }
-  if (upstream_response.keep_alive()) pool.release(key, std::move(upstream));
+  // A client that left while the last piece was written has had the socket closed by the watch;
+  // pooling it would fail the next request with "Bad file descriptor".
+  if (upstream_response.keep_alive() && upstream->stream.socket().is_open()) {
+    pool.release(key, std::move(upstream));
+  }
   result.keep_alive = client_keep_alive;
   co_return result;
 }

@@ -40,11 +40,15 @@ SupervisorPtr Registry::remove(std::string_view name) {
 void Registry::reorder(const std::vector<std::string>& names) {
   std::vector<SupervisorPtr> ordered;
   for (const auto& name : names) {
-    if (auto it = std::find_if(models_.begin(), models_.end(),
-                               [&](const SupervisorPtr& m) { return m->config().name == name; });
-        it != models_.end()) {
-      ordered.push_back(*it);
+    const auto named = [&](const SupervisorPtr& m) { return m && m->config().name == name; };
+    if (auto it = std::find_if(models_.begin(), models_.end(), named); it != models_.end()) {
+      ordered.push_back(std::move(*it));  // leaves null behind, so a repeated name finds nothing
     }
+  }
+  // Models not named keep their relative order after the named ones: the index still serves
+  // them, so they must stay listed (and be shut down with the rest).
+  for (auto& model : models_) {
+    if (model) ordered.push_back(std::move(model));
   }
   models_ = std::move(ordered);
 }

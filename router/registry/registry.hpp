@@ -24,7 +24,7 @@ class Registry {
   // Adds or replaces the model of the same name (keeping its place in the order).
   void put(SupervisorPtr model);
   SupervisorPtr remove(std::string_view name);
-  // Puts models in the order of `names`; unknown names are ignored.
+  // Puts models in the order of `names`; unknown names are ignored, models not named follow.
   void reorder(const std::vector<std::string>& names);
 
  private:

@@ -7,7 +7,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <charconv>
+
+#include "router/config/address.hpp"
 
 namespace switchyard::supervisor {
 
@@ -66,41 +67,11 @@ asio::awaitable<ProbeResult> probe_http(std::string host, std::uint16_t port, st
   co_return result;
 }
 
-std::optional<UpstreamAddress> parse_http_url(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) return std::nullopt;
-  url.remove_prefix(kScheme.size());
-  const std::size_t slash = url.find('/');
-  std::string_view authority = url.substr(0, slash);
-  UpstreamAddress address;
-  if (slash != std::string_view::npos) {
-    address.base_path = std::string(url.substr(slash));
-    while (address.base_path.ends_with('/')) address.base_path.pop_back();
-  }
-  std::string_view port_text;
-  if (authority.starts_with('[')) {
-    const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    address.host = std::string(authority.substr(1, close - 1));
-    if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') return std::nullopt;
-      port_text = authority.substr(close + 2);
-    }
-  } else {
-    const std::size_t colon = authority.rfind(':');
-    address.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
-  }
-  if (address.host.empty()) return std::nullopt;
-  if (!port_text.empty()) {
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-    if (ec != std::errc() || end != port_text.data() + port_text.size() || value == 0 ||
-        value > 65535) {
-      return std::nullopt;
-    }
-    address.port = static_cast<std::uint16_t>(value);
-  }
+std::optional<UpstreamAddress> upstream_of_url(std::string_view url) {
+  const auto parsed = config::parse_http_url(url);
+  if (!parsed) return std::nullopt;
+  UpstreamAddress address{parsed->endpoint.host, parsed->endpoint.port, parsed->path};
+  while (address.base_path.ends_with('/')) address.base_path.pop_back();
   return address;
 }
 

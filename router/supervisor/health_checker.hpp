@@ -33,12 +33,13 @@ boost::asio::awaitable<ProbeResult> probe_http(std::string host, std::uint16_t p
                                                std::string path,
                                                std::chrono::milliseconds timeout);
 
-// http://host:port[/base] split up; the base path prefixes every forwarded target.
+// Where a model's requests go; the base path (from a `url:` model) prefixes every target.
 struct UpstreamAddress {
   std::string host;
-  std::uint16_t port = 80;
-  std::string base_path;
+  std::uint16_t port = 0;
+  std::string base_path;  // "" or "/path", never ending in '/'
 };
-std::optional<UpstreamAddress> parse_http_url(std::string_view url);
+// The address of a `url:` model (http://host:port[/base]); nullopt when it is not one.
+std::optional<UpstreamAddress> upstream_of_url(std::string_view url);
 
 }  // namespace switchyard::supervisor

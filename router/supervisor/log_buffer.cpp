@@ -19,7 +19,8 @@ std::vector<std::string> LogBuffer::tail(std::size_t count) const {
 }
 
 std::vector<std::string> LogBuffer::since(std::uint64_t& from) const {
-  from = std::max(from, first_sequence_);
+  // A cursor older than the oldest kept line starts there; one past the end gets nothing.
+  from = std::clamp(from, first_sequence_, next_sequence());
   const auto offset = static_cast<std::ptrdiff_t>(from - first_sequence_);
   std::vector<std::string> out(lines_.begin() + offset, lines_.end());
   from = next_sequence();

@@ -90,6 +90,7 @@ Supervisor::Supervisor(asio::any_io_executor executor, config::ModelConfig model
     }
     finished_ = true;
     set_state(ModelState::failed);
+    state_changed_.notify_all();  // wakes shutdown() even if the state was failed already
   });
 }
 
@@ -120,7 +121,8 @@ ModelSnapshot Supervisor::snapshot() const {
   ModelSnapshot s;
   s.state = state_;
   s.pid = pid_;
-  s.port = state_ == ModelState::stopped || state_ == ModelState::failed ? 0 : upstream_.port;
+  // A port only means something while a worker holds it (or for a remote server).
+  s.port = pid_ != 0 || model_.source == config::Source::url ? upstream_.port : 0;
   s.uptime = pid_ != 0 || ready_since_ ? since(started_at_) : milliseconds(0);
   s.restarts = restarts_;
   s.last_exit = last_exit_;
@@ -147,7 +149,13 @@ asio::awaitable<Supervisor::Command> Supervisor::next_command(bool running) {
     if (running && pending_ == Command::start) pending_ = Command::none;
     if (pending_ != Command::none) co_return std::exchange(pending_, Command::none);
     co_await wake_.wait_until(SteadyClock::time_point::max());
-    // Losing a race (||) cancels this wait; the next co_await then throws and ends the loop.
+    // Losing a race (||) cancels this wait, but the wait itself does not throw. A command that
+    // arrived meanwhile must stay pending: taken here, it would be dropped with this losing
+    // branch's result (a SIGTERM just as the worker exited left the router hanging).
+    const auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
+    if (cancelled != asio::cancellation_type::none) {
+      throw boost::system::system_error(asio::error::operation_aborted);
+    }
   }
 }
 
@@ -199,7 +207,8 @@ asio::awaitable<void> Supervisor::run() {
                                                     history_, SteadyClock::now(),
                                                     jitter(jitter_rng_));
     spdlog::warn("model {}: {}", model_.name, decision.reason);
-    if (end.kind != EndKind::clean_exit || !last_error_) last_error_ = decision.reason;
+    // Keep the cause (exit status, failed probe, spawn error) in front of what follows from it.
+    last_error_ = last_error_ ? *last_error_ + "; " + decision.reason : decision.reason;
     if (!decision.restart) {
       want_running = false;
       gave_up = decision.give_up;
@@ -217,6 +226,9 @@ asio::awaitable<void> Supervisor::run() {
   }
   finished_ = true;
   set_state(ModelState::stopped);
+  // set_state() notifies only on a change: shutdown() of a model that was already stopped waits
+  // for finished_ all the same.
+  state_changed_.notify_all();
 }
 
 asio::awaitable<Supervisor::RunEnd> Supervisor::run_worker() {
@@ -266,7 +278,7 @@ asio::awaitable<Supervisor::RunEnd> Supervisor::run_worker() {
 
 asio::awaitable<Supervisor::RunEnd> Supervisor::run_remote() {
   set_state(ModelState::starting);
-  if (auto address = parse_http_url(model_.url)) upstream_ = *address;
+  if (auto address = upstream_of_url(model_.url)) upstream_ = *address;
   ++generation_;
   started_at_ = SteadyClock::now();
   ready_since_.reset();

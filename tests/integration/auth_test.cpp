@@ -1,0 +1,112 @@
+// Authentication (X1-X4): API keys on /v1/*, admin keys on the admin listener and never
+// interchangeable, the client's credentials never forwarded to a worker, and no start on a
+// public address without keys.
+#include <gtest/gtest.h>
+
+#include "tests/integration/router_harness.hpp"
+
+namespace switchyard::test {
+namespace {
+
+using nlohmann::json;
+
+const Headers kAdmin{{"Authorization", "Bearer admin-key"}};
+const Headers kInference{{"Authorization", "Bearer inference-key"}};
+
+void expect_401(const HttpResponse& response, std::string_view what) {
+  EXPECT_EQ(response.status, 401) << what << ": " << response.body;
+  EXPECT_EQ(response.header("WWW-Authenticate"), "Bearer") << what;
+  if (response.status == 401) {
+    EXPECT_EQ(response.json()["error"]["type"], "authentication_error") << what;
+  }
+}
+
+TEST(AuthTest, ApiKeysGuardTheApiAndNeverReachTheWorker) {
+  TestRouter router(model_yaml("m"), "api_keys: [\"inference-key\", \"second-key\"]\n");
+  router.wait_ready("m");
+  const std::uint16_t port = router.port();
+
+  expect_401(router.chat("m"), "no key");
+  expect_401(http_request(port, "GET", "/v1/models"), "no key on /v1/models");
+  expect_401(http_request(port, "GET", "/v1/nothing-here"), "no key on an unknown path");
+  const std::vector<std::pair<std::string, Headers>> wrong = {
+      {"wrong key", {{"Authorization", "Bearer nope"}}},
+      {"key prefix", {{"Authorization", "Bearer inference"}}},
+      {"empty bearer", {{"Authorization", "Bearer "}}},
+      {"basic scheme", {{"Authorization", "Basic aW5mZXJlbmNlLWtleQ=="}}},
+      {"bare key", {{"Authorization", "inference-key"}}},
+      {"two headers",
+       {{"Authorization", "Bearer inference-key"}, {"Authorization", "Bearer nope"}}},
+  };
+  for (const auto& [what, headers] : wrong) expect_401(router.chat("m", {}, headers), what);
+  EXPECT_EQ(router.worker_stats("m")["requests"], 0) << "a refused request reached the worker";
+
+  for (const auto& key : {"inference-key", "second-key"}) {
+    const HttpResponse response =
+        router.chat("m", {}, {{"Authorization", std::string("Bearer ") + key}});
+    ASSERT_EQ(response.status, 200) << response.body;
+    const json echo = response.json();
+    EXPECT_TRUE(echo["authorization"].is_null()) << echo;
+    EXPECT_FALSE(echo["headers"].contains("authorization")) << echo["headers"];
+  }
+  EXPECT_EQ(http_request(port, "GET", "/v1/models", {}, kInference).status, 200);
+  // Liveness needs no key.
+  EXPECT_EQ(http_request(port, "GET", "/healthz").status, 200);
+}
+
+TEST(AuthTest, AdminKeysAndInferenceKeysAreNotInterchangeable) {
+  TestRouter router(model_yaml("m"), "api_keys: [\"inference-key\"]\nadmin_keys: [\"admin-key\"]\n",
+                    kAdmin);
+  router.wait_ready("m");
+  const std::uint16_t admin = router.admin_port();
+
+  const HttpResponse with_inference = admin_get(admin, "/admin/models", kInference);
+  EXPECT_EQ(with_inference.status, 403) << with_inference.body;
+  EXPECT_EQ(with_inference.json()["error"]["type"], "permission_error");
+  expect_401(admin_get(admin, "/admin/models"), "no admin key");
+  expect_401(admin_get(admin, "/admin/models", {{"Authorization", "Bearer nope"}}),
+             "wrong admin key");
+  const HttpResponse ok = admin_get(admin, "/admin/models", kAdmin);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.json()["models"][0]["name"], "m");
+
+  // Every admin route, not only the listing.
+  EXPECT_EQ(admin_get(admin, "/admin/models/m/logs", kInference).status, 403);
+  EXPECT_EQ(admin_get(admin, "/metrics", kInference).status, 403);
+  expect_401(admin_get(admin, "/metrics"), "no key on /metrics");
+  EXPECT_EQ(admin_post(admin, "/admin/reload", kInference).status, 403);
+  EXPECT_EQ(admin_post(admin, "/admin/models/m/stop", kInference).status, 403);
+  expect_401(admin_post(admin, "/admin/models/m/stop"), "no key on stop");
+  EXPECT_EQ(router.model_status("m").value()["state"], "ready") << "a refused stop stopped it";
+
+  // Probes need no key.
+  EXPECT_EQ(admin_get(admin, "/health").status, 200);
+  EXPECT_EQ(admin_get(admin, "/ready").status, 200);
+
+  // Nor does the admin key open the API.
+  expect_401(router.chat("m", {}, kAdmin), "admin key on the API");
+  EXPECT_EQ(router.chat("m", {}, kInference).status, 200);
+}
+
+TEST(AuthTest, PublicListenWithoutApiKeysRefusesToStart) {
+  TempDir dir;
+  const std::string models = "models:\n" + model_yaml("m");
+  const auto file =
+      dir.write("public.yaml", "listen: 0.0.0.0:0\nadmin_listen: 127.0.0.1:0\nruntime_dir: " +
+                                   (dir.path() / "run").string() + "\n" + models);
+  const RouterExit refused = run_router_to_exit({"--config", file.string()});
+  EXPECT_NE(refused.code, 0) << refused.output;
+  EXPECT_NE(refused.output.find(file.string() + ":1:"), std::string::npos) << refused.output;
+  EXPECT_NE(refused.output.find("api_keys"), std::string::npos) << refused.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "run" / "router.json"));
+
+  const auto admin_file =
+      dir.write("public-admin.yaml", "listen: 127.0.0.1:0\nadmin_listen: 0.0.0.0:0\nruntime_dir: " +
+                                         (dir.path() / "run").string() + "\n" + models);
+  const RouterExit admin_refused = run_router_to_exit({"--config", admin_file.string()});
+  EXPECT_NE(admin_refused.code, 0) << admin_refused.output;
+  EXPECT_NE(admin_refused.output.find("admin_keys"), std::string::npos) << admin_refused.output;
+}
+
+}  // namespace
+}  // namespace switchyard::test

@@ -1,0 +1,220 @@
+// Routing: by endpoint type and alias, the 4xx answers for requests that name no usable model,
+// multipart model extraction and the /v1/models listing. The fake worker's echo says which
+// model's worker answered.
+#include <gtest/gtest.h>
+
+#include "tests/integration/router_harness.hpp"
+
+namespace switchyard::test {
+namespace {
+
+using nlohmann::json;
+
+std::string models() {
+  return model_yaml("chat", {}, "type: text\naliases: [gpt-test, org/chat-alias]") +
+         model_yaml("img", {}, "type: image") + model_yaml("aud", {}, "type: audio");
+}
+
+constexpr std::string_view kBoundary = "switchyard-boundary-42";
+
+std::string multipart(const std::vector<std::pair<std::string, std::string>>& fields,
+                      std::string_view file_bytes) {
+  std::string body;
+  for (const auto& [name, value] : fields) {
+    body += "--" + std::string(kBoundary) + "\r\nContent-Disposition: form-data; name=\"" + name +
+            "\"\r\n\r\n" + value + "\r\n";
+  }
+  body += "--" + std::string(kBoundary) +
+          "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n"
+          "Content-Type: audio/wav\r\n\r\n" +
+          std::string(file_bytes) + "\r\n--" + std::string(kBoundary) + "--\r\n";
+  return body;
+}
+
+Headers multipart_headers() {
+  return {{"Content-Type", "multipart/form-data; boundary=" + std::string(kBoundary)}};
+}
+
+class RoutingTest : public ::testing::Test {
+ protected:
+  TestRouter router_{models()};
+};
+
+TEST_F(RoutingTest, RoutesEachEndpointToAModelOfItsType) {
+  const struct {
+    const char* path;
+    const char* model;
+  } cases[] = {{"/v1/chat/completions", "chat"},
+               {"/v1/completions", "chat"},
+               {"/v1/embeddings", "chat"},
+               {"/v1/images/generations", "img"},
+               {"/v1/audio/speech", "aud"}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.path);
+    const HttpResponse response = router_.post(c.path, c.model, {{"input", "hi"}});
+    ASSERT_EQ(response.status, 200) << response.body;
+    const json echo = response.json();
+    EXPECT_EQ(echo["worker"], c.model);
+    EXPECT_EQ(echo["path"], c.path);
+    EXPECT_EQ(echo["model"], c.model);
+    EXPECT_EQ(echo["pid"], router_.model_status(c.model).value()["pid"]);
+  }
+}
+
+TEST_F(RoutingTest, RoutesAnAliasToItsModel) {
+  for (const char* alias : {"gpt-test", "org/chat-alias"}) {
+    SCOPED_TRACE(alias);
+    const HttpResponse response = router_.chat(alias);
+    ASSERT_EQ(response.status, 200) << response.body;
+    EXPECT_EQ(response.json()["worker"], "chat");
+    // The body is forwarded as sent: the worker sees the name the client used.
+    EXPECT_EQ(response.json()["model"], alias);
+  }
+}
+
+TEST_F(RoutingTest, TypeMismatchIs400NamingModelTypeAndEndpoint) {
+  const HttpResponse response = router_.chat("img");
+  ASSERT_EQ(response.status, 400) << response.body;
+  const json error = response.json()["error"];
+  const std::string message = error["message"];
+  EXPECT_NE(message.find("'img'"), std::string::npos) << message;
+  EXPECT_NE(message.find("image"), std::string::npos) << message;
+  EXPECT_NE(message.find("/v1/chat/completions"), std::string::npos) << message;
+  EXPECT_EQ(error["type"], "invalid_request_error");
+  EXPECT_EQ(error["code"], "model_type_mismatch");
+
+  const HttpResponse audio = router_.post("/v1/images/generations", "aud");
+  ASSERT_EQ(audio.status, 400) << audio.body;
+  const std::string audio_message = audio.json()["error"]["message"];
+  EXPECT_NE(audio_message.find("'aud'"), std::string::npos) << audio_message;
+  EXPECT_NE(audio_message.find("audio"), std::string::npos) << audio_message;
+  EXPECT_NE(audio_message.find("/v1/images/generations"), std::string::npos) << audio_message;
+}
+
+TEST_F(RoutingTest, UnknownModelIs404ListingKnownModels) {
+  const HttpResponse response = router_.chat("no-such-model");
+  ASSERT_EQ(response.status, 404) << response.body;
+  const json error = response.json()["error"];
+  const std::string message = error["message"];
+  EXPECT_NE(message.find("no-such-model"), std::string::npos) << message;
+  for (const char* known : {"chat", "img", "aud"}) {
+    EXPECT_NE(message.find(known), std::string::npos) << known << " missing in: " << message;
+  }
+  EXPECT_EQ(error["code"], "model_not_found");
+}
+
+TEST_F(RoutingTest, RequestsWithoutAUsableModelFieldAre400AndReachNoWorker) {
+  router_.wait_ready("chat");
+  router_.wait_ready("aud");
+  const auto chat_before = router_.worker_stats("chat")["requests"];
+  const auto aud_before = router_.worker_stats("aud")["requests"];
+
+  const struct {
+    const char* what;
+    const char* path;
+    std::string body;
+    Headers headers;
+    const char* message_part;
+  } cases[] = {
+      {"missing model", "/v1/chat/completions", R"({"messages":[]})", {}, "'model'"},
+      {"model not a string", "/v1/chat/completions", R"({"model":7})", {}, "'model'"},
+      {"malformed JSON", "/v1/chat/completions", R"({"model":"chat",)", {}, "not valid JSON"},
+      {"empty body", "/v1/chat/completions", "", {{"Content-Length", "0"}}, "empty"},
+      {"JSON array", "/v1/chat/completions", R"(["chat"])", {}, "JSON object"},
+      {"multipart without model", "/v1/audio/transcriptions", multipart({}, "RIFF...."),
+       multipart_headers(), "'model'"},
+      {"multipart without closing boundary", "/v1/audio/transcriptions",
+       "--" + std::string(kBoundary) +
+           "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\naud\r\n",
+       multipart_headers(), "multipart"},
+      {"multipart without boundary",
+       "/v1/audio/transcriptions",
+       multipart({{"model", "aud"}}, "x"),
+       {{"Content-Type", "multipart/form-data"}},
+       "boundary"},
+      {"JSON where multipart is expected",
+       "/v1/audio/transcriptions",
+       R"({"model":"aud"})",
+       {},
+       "multipart"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    const HttpResponse response = http_request(router_.port(), "POST", c.path, c.body, c.headers);
+    ASSERT_EQ(response.status, 400) << response.body;
+    const json error = response.json()["error"];
+    EXPECT_EQ(error["type"], "invalid_request_error");
+    const std::string message = error["message"];
+    EXPECT_NE(message.find(c.message_part), std::string::npos) << message;
+  }
+  EXPECT_EQ(router_.worker_stats("chat")["requests"], chat_before);
+  EXPECT_EQ(router_.worker_stats("aud")["requests"], aud_before);
+}
+
+TEST_F(RoutingTest, MultipartTranscriptionRoutesByItsModelField) {
+  const std::string audio(5000, '\x01');
+  // The model field after the file, as some clients send it.
+  std::string body = "--" + std::string(kBoundary) +
+                     "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n"
+                     "Content-Type: audio/wav\r\n\r\n" +
+                     audio + "\r\n--" + std::string(kBoundary) +
+                     "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\naud\r\n--" +
+                     std::string(kBoundary) + "--\r\n";
+  const HttpResponse response =
+      http_request(router_.port(), "POST", "/v1/audio/transcriptions", body, multipart_headers());
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json echo = response.json();
+  EXPECT_EQ(echo["worker"], "aud");
+  EXPECT_EQ(echo["path"], "/v1/audio/transcriptions");
+  EXPECT_EQ(echo["body_bytes"], body.size());  // forwarded whole, byte for byte in length
+  EXPECT_EQ(echo["headers"]["content-type"], multipart_headers()[0].second);
+
+  // The same upload naming a text model is a type mismatch, not a routing accident.
+  const HttpResponse mismatch =
+      http_request(router_.port(), "POST", "/v1/audio/transcriptions",
+                   multipart({{"model", "chat"}}, audio), multipart_headers());
+  ASSERT_EQ(mismatch.status, 400) << mismatch.body;
+  EXPECT_EQ(mismatch.json()["error"]["code"], "model_type_mismatch");
+}
+
+TEST_F(RoutingTest, ModelsListShowsEveryNameAndAliasWithTypeAndState) {
+  router_.wait_ready("chat");
+  router_.wait_ready("img");
+  router_.wait_ready("aud");
+  const HttpResponse response = http_request(router_.port(), "GET", "/v1/models");
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json list = response.json();
+  EXPECT_EQ(list["object"], "list");
+  std::map<std::string, json> by_id;
+  for (const auto& entry : list["data"]) by_id[entry["id"]] = entry;
+  ASSERT_EQ(by_id.size(), 5u) << list.dump(2);
+
+  for (const auto& [id, type] : std::map<std::string, std::string>{{"chat", "text"},
+                                                                   {"gpt-test", "text"},
+                                                                   {"org/chat-alias", "text"},
+                                                                   {"img", "image"},
+                                                                   {"aud", "audio"}}) {
+    SCOPED_TRACE(id);
+    ASSERT_TRUE(by_id.contains(id));
+    const json& entry = by_id[id];
+    EXPECT_EQ(entry["object"], "model");
+    EXPECT_EQ(entry["owned_by"], "switchyard");
+    EXPECT_TRUE(entry["created"].is_number_integer());
+    EXPECT_EQ(entry["type"], type);
+    EXPECT_EQ(entry["state"], "ready");
+  }
+  EXPECT_EQ(by_id["chat"]["aliases"], json({"gpt-test", "org/chat-alias"}));
+  EXPECT_FALSE(by_id["chat"].contains("alias_of"));
+  EXPECT_EQ(by_id["gpt-test"]["alias_of"], "chat");
+  EXPECT_EQ(by_id["org/chat-alias"]["alias_of"], "chat");
+  EXPECT_EQ(by_id["chat"]["inputs"], json({"text"}));
+
+  const HttpResponse one = http_request(router_.port(), "GET", "/v1/models/gpt-test");
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(one.json()["id"], "gpt-test");
+  EXPECT_EQ(one.json()["alias_of"], "chat");
+  EXPECT_EQ(http_request(router_.port(), "GET", "/v1/models/nope").status, 404);
+}
+
+}  // namespace
+}  // namespace switchyard::test

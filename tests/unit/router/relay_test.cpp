@@ -1,0 +1,41 @@
+#include "router/proxy/relay.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace switchyard::proxy {
+namespace {
+
+TEST(IsHopByHop, ConnectionLevelFields) {
+  for (std::string_view name :
+       {"connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
+        "te", "trailer", "transfer-encoding", "upgrade"}) {
+    EXPECT_TRUE(is_hop_by_hop(name)) << name;
+  }
+}
+
+TEST(IsHopByHop, ClientCredentialsStayWithTheRouter) {
+  EXPECT_TRUE(is_hop_by_hop("authorization"));
+  EXPECT_TRUE(is_hop_by_hop("Authorization"));
+}
+
+TEST(IsHopByHop, CaseInsensitive) {
+  EXPECT_TRUE(is_hop_by_hop("Connection"));
+  EXPECT_TRUE(is_hop_by_hop("KEEP-ALIVE"));
+  EXPECT_TRUE(is_hop_by_hop("Transfer-Encoding"));
+  EXPECT_TRUE(is_hop_by_hop("TE"));
+  EXPECT_TRUE(is_hop_by_hop("uPgRaDe"));
+  EXPECT_TRUE(is_hop_by_hop("Proxy-Authorization"));
+}
+
+TEST(IsHopByHop, EndToEndFieldsAreForwarded) {
+  for (std::string_view name :
+       {"content-type", "Content-Type", "content-length", "accept", "user-agent", "x-request-id",
+        "openai-organization", "cache-control", "tes", "t", "", "connections", "authorization2",
+        "x-authorization"}) {
+    EXPECT_FALSE(is_hop_by_hop(name)) << name;
+  }
+}
+
+}  // namespace
+}  // namespace switchyard::proxy
