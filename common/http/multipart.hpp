@@ -1,5 +1,5 @@
 // multipart/form-data (RFC 7578) as a pure function: the parts of a body, each a view into it.
-// Shared by the worker (audio uploads) and, later, the router.
+// Shared by the worker (audio uploads) and the router (which reads only `model`).
 #pragma once
 
 #include <optional>

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "router/http/multipart.hpp"
+#include "common/http/multipart.hpp"
 
 namespace switchyard::http {
 
@@ -11,16 +11,16 @@ namespace bhttp = boost::beast::http;
 ModelRequest parse_model_request(const Request& request, const Route& route) {
   ModelRequest result;
   if (route.body == BodyKind::multipart) {
-    const MultipartField field =
-        find_multipart_field(request.body(), request[bhttp::field::content_type], "model");
-    if (field.error) {
-      throw ApiError(ErrorKind::invalid_request, "malformed multipart body: " + *field.error);
-    }
-    if (!field.value || field.value->empty()) {
+    std::string error;
+    const auto parts =
+        parse_multipart(request.body(), request[bhttp::field::content_type], &error);
+    if (!parts) throw ApiError(ErrorKind::invalid_request, "malformed multipart body: " + error);
+    const MultipartPart* model = find_part(*parts, "model");
+    if (!model || model->data.empty()) {
       throw ApiError(ErrorKind::invalid_request, "the multipart form has no 'model' field",
                      "model");
     }
-    result.model = *field.value;
+    result.model = std::string(model->data);
     return result;
   }
   result.body = nlohmann::json::parse(request.body(), nullptr, false);

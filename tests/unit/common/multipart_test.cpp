@@ -1,4 +1,4 @@
-#include "router/http/multipart.hpp"
+#include "common/http/multipart.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,6 +10,21 @@ namespace {
 
 using ::testing::HasSubstr;
 using namespace std::string_literals;
+
+// The router's question of a multipart body: the value of one field, or why the body is bad.
+struct Field {
+  std::optional<std::string> value;
+  std::optional<std::string> error;
+};
+
+Field find_multipart_field(std::string_view body, std::string_view content_type,
+                           std::string_view name) {
+  std::string error;
+  const auto parts = parse_multipart(body, content_type, &error);
+  if (!parts) return {std::nullopt, error};
+  const MultipartPart* part = find_part(*parts, name);
+  return {part ? std::optional<std::string>(part->data) : std::nullopt, std::nullopt};
+}
 
 constexpr std::string_view kType = "multipart/form-data; boundary=XyZ123";
 
@@ -80,7 +95,7 @@ TEST(MultipartBoundary, AtMostSeventyCharacters) {
 // ---------------------------------------------------------------------------------------------
 // find_multipart_field: well-formed bodies
 
-TEST(FindMultipartField, FieldFirst) {
+TEST(FindField, FieldFirst) {
   const std::string body =
       text_part("model", "whisper-1") + file_part("file", "RIFF....") + std::string(kEnd);
   const auto field = find_multipart_field(body, kType, "model");
@@ -88,7 +103,7 @@ TEST(FindMultipartField, FieldFirst) {
   EXPECT_EQ(field.value, "whisper-1");
 }
 
-TEST(FindMultipartField, FieldLast) {
+TEST(FindField, FieldLast) {
   const std::string body = file_part("file", "RIFF....") + text_part("language", "en") +
                            text_part("model", "whisper-1") + std::string(kEnd);
   const auto field = find_multipart_field(body, kType, "model");
@@ -96,7 +111,7 @@ TEST(FindMultipartField, FieldLast) {
   EXPECT_EQ(field.value, "whisper-1");
 }
 
-TEST(FindMultipartField, FieldAbsent) {
+TEST(FindField, FieldAbsent) {
   const std::string body =
       file_part("file", "RIFF....") + text_part("language", "en") + std::string(kEnd);
   const auto field = find_multipart_field(body, kType, "model");
@@ -104,26 +119,26 @@ TEST(FindMultipartField, FieldAbsent) {
   EXPECT_FALSE(field.value);
 }
 
-TEST(FindMultipartField, EmptyFormHasNoField) {
+TEST(FindField, EmptyFormHasNoField) {
   const auto field = find_multipart_field("--XyZ123--\r\n", kType, "model");
   EXPECT_FALSE(field.error);
   EXPECT_FALSE(field.value);
 }
 
-TEST(FindMultipartField, EmptyValue) {
+TEST(FindField, EmptyValue) {
   const std::string body = text_part("model", "") + std::string(kEnd);
   const auto field = find_multipart_field(body, kType, "model");
   EXPECT_FALSE(field.error);
   EXPECT_EQ(field.value, "");
 }
 
-TEST(FindMultipartField, ValueKeepsInnerLineBreaks) {
+TEST(FindField, ValueKeepsInnerLineBreaks) {
   const std::string body =
       text_part("prompt", "line one\r\nline two") + text_part("model", "m") + std::string(kEnd);
   EXPECT_EQ(find_multipart_field(body, kType, "prompt").value, "line one\r\nline two");
 }
 
-TEST(FindMultipartField, FilePartWithCrlfAndBoundaryLikeTextBeforeTheField) {
+TEST(FindField, FilePartWithCrlfAndBoundaryLikeTextBeforeTheField) {
   // Binary content holding CRLFs, a dash-dash line and the boundary text not at a line start:
   // none of it is a delimiter, which is CRLF "--" boundary.
   const std::string content =
@@ -136,7 +151,7 @@ TEST(FindMultipartField, FilePartWithCrlfAndBoundaryLikeTextBeforeTheField) {
   EXPECT_EQ(find_multipart_field(body, kType, "file").value, content);
 }
 
-TEST(FindMultipartField, QuotedNameHoldingASemicolon) {
+TEST(FindField, QuotedNameHoldingASemicolon) {
   const std::string body =
       "--XyZ123\r\nContent-Disposition: form-data; name=\"a;b\"\r\n\r\nfirst\r\n" +
       text_part("model", "m") + std::string(kEnd);
@@ -145,7 +160,7 @@ TEST(FindMultipartField, QuotedNameHoldingASemicolon) {
   EXPECT_FALSE(find_multipart_field(body, kType, "a").value);
 }
 
-TEST(FindMultipartField, FilenameHoldingNameEqualsIsNotTheName) {
+TEST(FindField, FilenameHoldingNameEqualsIsNotTheName) {
   const std::string body =
       "--XyZ123\r\nContent-Disposition: form-data; filename=\"name=model;x\"; name=\"file\"\r\n"
       "\r\ndata\r\n" +
@@ -156,20 +171,20 @@ TEST(FindMultipartField, FilenameHoldingNameEqualsIsNotTheName) {
   EXPECT_EQ(find_multipart_field(body, kType, "file").value, "data");
 }
 
-TEST(FindMultipartField, UnquotedNameAndHeaderCase) {
+TEST(FindField, UnquotedNameAndHeaderCase) {
   const std::string body =
       "--XyZ123\r\ncontent-disposition: form-data; NAME=model\r\n\r\nm\r\n" + std::string(kEnd);
   EXPECT_EQ(find_multipart_field(body, kType, "model").value, "m");
 }
 
-TEST(FindMultipartField, FieldNameIsCaseSensitive) {
+TEST(FindField, FieldNameIsCaseSensitive) {
   const std::string body = text_part("Model", "m") + std::string(kEnd);
   const auto field = find_multipart_field(body, kType, "model");
   EXPECT_FALSE(field.error);
   EXPECT_FALSE(field.value);
 }
 
-TEST(FindMultipartField, ContentDispositionAfterOtherHeaders) {
+TEST(FindField, ContentDispositionAfterOtherHeaders) {
   const std::string body =
       "--XyZ123\r\nContent-Type: text/plain\r\nContent-Disposition: form-data; name=\"model\"\r\n"
       "\r\nm\r\n" +
@@ -177,13 +192,13 @@ TEST(FindMultipartField, ContentDispositionAfterOtherHeaders) {
   EXPECT_EQ(find_multipart_field(body, kType, "model").value, "m");
 }
 
-TEST(FindMultipartField, QuotedBoundary) {
+TEST(FindField, QuotedBoundary) {
   const std::string body = text_part("model", "m") + std::string(kEnd);
   EXPECT_EQ(find_multipart_field(body, "multipart/form-data; boundary=\"XyZ123\"", "model").value,
             "m");
 }
 
-TEST(FindMultipartField, FirstOfTwoFieldsWithTheSameName) {
+TEST(FindField, FirstOfTwoFieldsWithTheSameName) {
   const std::string body = text_part("model", "a") + text_part("model", "b") + std::string(kEnd);
   EXPECT_EQ(find_multipart_field(body, kType, "model").value, "a");
 }
@@ -191,58 +206,62 @@ TEST(FindMultipartField, FirstOfTwoFieldsWithTheSameName) {
 // ---------------------------------------------------------------------------------------------
 // find_multipart_field: malformed input
 
-void expect_malformed(const MultipartField& field, std::string_view why) {
+void expect_malformed(const Field& field, std::string_view why) {
   EXPECT_FALSE(field.value);
   ASSERT_TRUE(field.error);
   EXPECT_THAT(*field.error, HasSubstr(std::string(why)));
 }
 
-TEST(FindMultipartField, ContentTypeWithoutBoundary) {
+TEST(FindField, ContentTypeWithoutBoundary) {
   const std::string body = text_part("model", "m") + std::string(kEnd);
   expect_malformed(find_multipart_field(body, "multipart/form-data", "model"), "boundary");
   expect_malformed(find_multipart_field(body, "application/json", "model"), "boundary");
   expect_malformed(find_multipart_field(body, "", "model"), "boundary");
 }
 
-TEST(FindMultipartField, BodyNotStartingWithTheBoundary) {
+TEST(FindField, PreambleBeforeTheFirstBoundaryIsSkipped) {
+  // RFC 2046 §5.1.1 allows a preamble; clients do not send one, but it is not an error.
   const std::string body = "preamble\r\n" + text_part("model", "m") + std::string(kEnd);
-  expect_malformed(find_multipart_field(body, kType, "model"), "does not start");
-  expect_malformed(
-      find_multipart_field(text_part("model", "m"), "multipart/form-data; boundary=Other", "model"),
-      "does not start");
-  expect_malformed(find_multipart_field("", kType, "model"), "does not start");
+  EXPECT_EQ(find_multipart_field(body, kType, "model").value, "m");
 }
 
-TEST(FindMultipartField, TruncatedBody) {
+TEST(FindField, BodyWithoutItsBoundary) {
+  expect_malformed(
+      find_multipart_field(text_part("model", "m"), "multipart/form-data; boundary=Other", "model"),
+      "no boundary");
+  expect_malformed(find_multipart_field("", kType, "model"), "no boundary");
+}
+
+TEST(FindField, TruncatedBody) {
   // No closing delimiter after the part's content.
   const std::string body =
       "--XyZ123\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1";
-  expect_malformed(find_multipart_field(body, kType, "model"), "truncated");
+  expect_malformed(find_multipart_field(body, kType, "model"), "closing boundary");
 
   const std::string cut = text_part("model", "m") + file_part("file", "RIFF");
   const auto field = find_multipart_field(cut.substr(0, cut.size() - 3), kType, "file");
-  expect_malformed(field, "truncated");
+  expect_malformed(field, "closing boundary");
 }
 
-TEST(FindMultipartField, BodyEndingRightAfterADelimiter) {
-  expect_malformed(find_multipart_field("--XyZ123", kType, "model"), "boundary line");
+TEST(FindField, BodyEndingRightAfterADelimiter) {
+  expect_malformed(find_multipart_field("--XyZ123", kType, "model"), "closing boundary");
   const std::string body = text_part("a", "1") + "--XyZ123";
-  expect_malformed(find_multipart_field(body, kType, "model"), "boundary line");
+  expect_malformed(find_multipart_field(body, kType, "model"), "closing boundary");
 }
 
-TEST(FindMultipartField, GarbageAfterADelimiter) {
+TEST(FindField, GarbageAfterADelimiter) {
   const std::string body =
       "--XyZ123xx\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nm\r\n" +
       std::string(kEnd);
-  expect_malformed(find_multipart_field(body, kType, "model"), "boundary line");
+  expect_malformed(find_multipart_field(body, kType, "model"), "closing boundary");
 }
 
-TEST(FindMultipartField, MissingHeadersEnd) {
+TEST(FindField, MissingHeadersEnd) {
   const std::string body = "--XyZ123\r\nContent-Disposition: form-data; name=\"model\"\r\n";
-  expect_malformed(find_multipart_field(body, kType, "model"), "headers end");
+  expect_malformed(find_multipart_field(body, kType, "model"), "headers do not end");
 }
 
-TEST(FindMultipartField, PartWithoutContentDispositionName) {
+TEST(FindField, PartWithoutContentDispositionName) {
   const std::string no_disposition =
       "--XyZ123\r\nContent-Type: text/plain\r\n\r\nm\r\n" + std::string(kEnd);
   expect_malformed(find_multipart_field(no_disposition, kType, "model"), "Content-Disposition");
@@ -257,11 +276,11 @@ TEST(FindMultipartField, PartWithoutContentDispositionName) {
   expect_malformed(find_multipart_field(unterminated_quote, kType, "model"), "Content-Disposition");
 }
 
-TEST(FindMultipartField, NamelessPartAfterTheFieldIsNotReached) {
-  // The search stops at the field; what follows is the worker's business.
+TEST(FindField, NamelessPartAnywhereMakesTheBodyMalformed) {
+  // The router and the worker read the same body the same way: a bad part is a 400 at once.
   const std::string body = text_part("model", "m") +
                            "--XyZ123\r\nContent-Type: text/plain\r\n\r\nx\r\n" + std::string(kEnd);
-  EXPECT_EQ(find_multipart_field(body, kType, "model").value, "m");
+  expect_malformed(find_multipart_field(body, kType, "model"), "Content-Disposition");
 }
 
 }  // namespace
