@@ -2,7 +2,7 @@
 # Installs every Debian package the build, the tests and the engines need, and only what is
 # missing. Safe to run again; the run and test scripts call it first.
 #
-#   scripts/setup.sh
+#   scripts/setup.sh [EXTRA_LIST...]   (EXTRA_LIST: more package lists, e.g. bench/apt-packages.txt)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -14,7 +14,7 @@ packages=(
   nodejs npm
 )
 # Engines list their own packages beside this script.
-for list in "$root"/scripts/apt-packages-*.txt; do
+for list in "$root"/scripts/apt-packages-*.txt "$@"; do
   [[ -f "$list" ]] || continue
   while read -r package _; do
     [[ -n "$package" && "$package" != \#* ]] && packages+=("$package")

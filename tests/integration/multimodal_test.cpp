@@ -1,7 +1,7 @@
-// Through the router: an OCR model (engine tesseract, inputs [image]) and a vision model (engine
-// llama with the tiny projector, inputs [text, image]) started by the real router as real
+// Through the router: an OCR model (engine tesseract) and a vision model (engine llama with the
+// tiny projector), both with inputs [text, image], started by the real router as real
 // switchyard-worker processes; image parts reach them and their answers come back, streamed or
-// not.
+// not. (The router requires `text` in every chat model's inputs.)
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -22,7 +22,7 @@ std::string models_yaml() {
          "    model: " +
          yaml_quote(SWITCHYARD_TESSDATA_ENG) +
          "\n"
-         "    inputs: [image]\n"
+         "    inputs: [text, image]\n"
          "  vision:\n"
          "    engine: llama\n"
          "    model: " +

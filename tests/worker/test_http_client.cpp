@@ -26,12 +26,13 @@ void set_timeouts(tcp::socket& socket, std::chrono::milliseconds timeout) {
 
 void connect_and_send(tcp::socket& socket, std::uint16_t port, const std::string& method,
                       const std::string& target, const std::string& body,
-                      std::chrono::milliseconds timeout) {
+                      std::chrono::milliseconds timeout,
+                      const std::string& content_type = "application/json") {
   socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   set_timeouts(socket, timeout);
   bhttp::request<bhttp::string_body> request{bhttp::string_to_verb(method), target, 11};
   request.set(bhttp::field::host, "127.0.0.1");
-  if (!body.empty()) request.set(bhttp::field::content_type, "application/json");
+  if (!body.empty()) request.set(bhttp::field::content_type, content_type);
   request.body() = body;
   request.prepare_payload();
   bhttp::write(socket, request);
@@ -44,6 +45,20 @@ HttpResponse http_call(std::uint16_t port, const std::string& method, const std:
   asio::io_context io;
   tcp::socket socket(io);
   connect_and_send(socket, port, method, target, body, timeout);
+  boost::beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(64 << 20);
+  bhttp::read(socket, buffer, parser);
+  const auto& response = parser.get();
+  return {static_cast<int>(response.result_int()),
+          std::string(response[bhttp::field::content_type]), response.body()};
+}
+
+HttpResponse http_post(std::uint16_t port, const std::string& target, const std::string& body,
+                       const std::string& content_type, std::chrono::milliseconds timeout) {
+  asio::io_context io;
+  tcp::socket socket(io);
+  connect_and_send(socket, port, "POST", target, body, timeout, content_type);
   boost::beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(64 << 20);
@@ -78,9 +93,10 @@ HttpResponse http_raw(std::uint16_t port, const std::string& raw,
 }
 
 StreamingCall::StreamingCall(std::uint16_t port, const std::string& target, const std::string& body,
-                             std::chrono::milliseconds read_timeout)
+                             std::chrono::milliseconds read_timeout,
+                             const std::string& content_type)
     : socket_(io_), parser_(std::make_unique<bhttp::response_parser<bhttp::string_body>>()) {
-  connect_and_send(socket_, port, "POST", target, body, read_timeout);
+  connect_and_send(socket_, port, "POST", target, body, read_timeout, content_type);
   parser_->body_limit(64 << 20);
   bhttp::read_header(socket_, buffer_, *parser_);
   status_ = static_cast<int>(parser_->get().result_int());

@@ -29,6 +29,11 @@ HttpResponse http_call(std::uint16_t port, const std::string& method, const std:
                        const std::string& body = {},
                        std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+// A POST with the given Content-Type (multipart uploads, ...).
+HttpResponse http_post(std::uint16_t port, const std::string& target, const std::string& body,
+                       const std::string& content_type,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
 // Sends `raw` bytes as they are and reads one response (for requests a well-behaved client
 // would not send).
 HttpResponse http_raw(std::uint16_t port, const std::string& raw,
@@ -41,7 +46,8 @@ void send_and_close(std::uint16_t port, const std::string& target, const std::st
 class StreamingCall {
  public:
   StreamingCall(std::uint16_t port, const std::string& target, const std::string& body,
-                std::chrono::milliseconds read_timeout = std::chrono::seconds(30));
+                std::chrono::milliseconds read_timeout = std::chrono::seconds(30),
+                const std::string& content_type = "application/json");
   ~StreamingCall();
 
   int status() const { return status_; }

@@ -46,6 +46,15 @@ WorkerProcess::WorkerProcess(Args list, const std::string& model) {
   throw std::runtime_error("switchyard-worker did not become ready:\n" + log());
 }
 
+WorkerProcess::WorkerProcess(const std::string& engine, Args list, const std::string& model)
+    : engine_(engine) {
+  const std::map<std::string, std::string> args(list);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (start(args, model)) return;
+  }
+  throw std::runtime_error("switchyard-worker did not become ready:\n" + log());
+}
+
 WorkerProcess::~WorkerProcess() {
   if (pid_ > 0) stop(SIGKILL, 5s);
 }
@@ -58,7 +67,7 @@ bool WorkerProcess::start(const std::map<std::string, std::string>& args,
        ("switchyard-worker-" + std::to_string(getpid()) + "-" + std::to_string(port_) + ".log"))
           .string();
   std::vector<std::string> argv = {
-      SWITCHYARD_WORKER_BIN, "--engine", "llama", "--model", model, "--host", "127.0.0.1", "--port",
+      SWITCHYARD_WORKER_BIN, "--engine", engine_, "--model", model, "--host", "127.0.0.1", "--port",
       std::to_string(port_)};
   for (const auto& [key, value] : args) {
     argv.push_back("--arg");

@@ -1,5 +1,6 @@
 // switchyard-make-model: writes a random-weight LLaMA-architecture GGUF with a real tokenizer
-// (taken from one of llama.cpp's vocab-only GGUF files), and optionally a LoRA adapter GGUF for it.
+// (taken from one of llama.cpp's vocab-only GGUF files), and optionally a LoRA adapter GGUF and a
+// LLaVA-style vision projector (mmproj, for llama.cpp's mtmd) for it.
 // The models produce random text; they exist so tests, the default config and benchmarks have a
 // real model to load where none can be downloaded.
 //
@@ -7,6 +8,7 @@
 //       [--n-embd 32] [--n-layer 2] [--n-ff 64] [--n-head 4] [--n-head-kv 4] [--ctx 512]
 //       [--seed 42] [--chat-template chatml|none|TEMPLATE]
 //       [--lora-out adapter.gguf] [--lora-rank 4] [--lora-alpha 4] [--lora-seed 7]
+//       [--mmproj-out mmproj.gguf] [--mmproj-seed 11] [--audio-mmproj-out audio-mmproj.gguf]
 //
 // Recipe: set the llama.* hyper-parameters on the vocab file's metadata, let llama.cpp build the
 // model (llama_model_init_from_user, weights N(0, 0.02), norms 1.0) and save it, then add the
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include "worker/tools/lora_writer.hpp"
+#include "worker/tools/mmproj_writer.hpp"
 #include "worker/tools/model_shape.hpp"
 
 namespace {
@@ -47,6 +50,9 @@ struct Options {
   int lora_rank = 4;
   float lora_alpha = 4.0f;
   unsigned lora_seed = 7;
+  std::string mmproj_out;
+  unsigned mmproj_seed = 11;
+  std::string audio_mmproj_out;
 };
 
 [[noreturn]] void usage(const std::string& why) {
@@ -55,7 +61,9 @@ struct Options {
                "usage: switchyard-make-model --vocab VOCAB.gguf --out MODEL.gguf [--n-embd N]\n"
                "  [--n-layer N] [--n-ff N] [--n-head N] [--n-head-kv N] [--ctx N] [--seed N]\n"
                "  [--chat-template chatml|none|TEMPLATE] [--lora-out ADAPTER.gguf]\n"
-               "  [--lora-rank N] [--lora-alpha X] [--lora-seed N]\n",
+               "  [--lora-rank N] [--lora-alpha X] [--lora-seed N]\n"
+               "  [--mmproj-out MMPROJ.gguf] [--mmproj-seed N]\n"
+               "  [--audio-mmproj-out AUDIO_MMPROJ.gguf]\n",
                why.c_str());
   std::exit(2);
 }
@@ -101,6 +109,12 @@ Options parse(int argc, char** argv) {
       o.lora_alpha = static_cast<float>(as_int());
     else if (key == "--lora-seed")
       o.lora_seed = static_cast<unsigned>(as_int());
+    else if (key == "--mmproj-out")
+      o.mmproj_out = value;
+    else if (key == "--mmproj-seed")
+      o.mmproj_seed = static_cast<unsigned>(as_int());
+    else if (key == "--audio-mmproj-out")
+      o.audio_mmproj_out = value;
     else
       usage("unknown option " + key);
   }
@@ -221,6 +235,20 @@ int run(const Options& o) {
                                           o.lora_seed);
     std::fprintf(stderr, "switchyard-make-model: wrote %s (rank %d)\n", o.lora_out.c_str(),
                  o.lora_rank);
+  }
+  if (!o.mmproj_out.empty()) {
+    switchyard::tools::ProjectorShape projector;
+    projector.projection_dim = o.shape.n_embd;
+    switchyard::tools::write_llava_projector(o.mmproj_out, projector, o.mmproj_seed);
+    std::fprintf(stderr, "switchyard-make-model: wrote %s (LLaVA mlp projector, %dpx images)\n",
+                 o.mmproj_out.c_str(), projector.image_size);
+  }
+  if (!o.audio_mmproj_out.empty()) {
+    switchyard::tools::AudioProjectorShape projector;
+    projector.projection_dim = o.shape.n_embd;
+    switchyard::tools::write_qwen2a_projector(o.audio_mmproj_out, projector, o.mmproj_seed);
+    std::fprintf(stderr, "switchyard-make-model: wrote %s (Qwen2-Audio-style projector)\n",
+                 o.audio_mmproj_out.c_str());
   }
   llama_backend_free();
   return 0;

@@ -1,5 +1,6 @@
 #include "worker/engines/llama/batch_scheduler.hpp"
 
+#include <mtmd-helper.h>
 #include <spdlog/spdlog.h>
 
 namespace switchyard::worker::llama {
@@ -59,6 +60,7 @@ void BatchScheduler::run() {
     for (auto& task : tasks) task();
     drop_cancelled();
     fill_slots();
+    prefill_media();
     if (has_work()) step();
   }
   // Shutdown: the sinks are already cancelled; dropping the sequences releases them.
@@ -86,6 +88,45 @@ void BatchScheduler::fill_slots() {
     slots_[i] = std::move(waiting_.front());
     waiting_.pop_front();
   }
+}
+
+void BatchScheduler::prefill_media() {
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (!slots_[i] || !slots_[i]->media || slots_[i]->media->evaluated) continue;
+    if (!evaluate_media(i)) continue;
+    Sequence& s = *slots_[i];
+    s.batch_index = -1;  // the last decode's last logits
+    s.job->on_start(s.choice);
+    sample(i);
+  }
+}
+
+bool BatchScheduler::evaluate_media(std::size_t slot) {
+  Sequence& s = *slots_[slot];
+  lora_.apply(ctx_, s.lora);
+  const mtmd_input_chunks* chunks = s.media->chunks.get();
+  const std::size_t n = mtmd_input_chunks_size(chunks);
+  llama_pos n_past = 0;
+  for (std::size_t c = 0; c < n; ++c) {
+    if (s.job->cancelled()) {
+      release(slot);
+      return false;
+    }
+    llama_pos next = n_past;
+    const std::int32_t rc = mtmd_helper_eval_chunk_single(
+        s.media->ctx, ctx_, mtmd_input_chunks_get(chunks, c), n_past,
+        static_cast<llama_seq_id>(slot), config_.n_batch, /*logits_last=*/c + 1 == n, &next);
+    if (rc != 0) {
+      spdlog::error("evaluating prompt chunk {} of {} failed ({})", c + 1, n, rc);
+      s.job->fail(ApiError(ErrorKind::internal, "evaluating the image or audio input failed"));
+      release(slot);
+      return false;
+    }
+    n_past = next;
+  }
+  s.media->evaluated = true;
+  s.n_past = n_past;
+  return true;
 }
 
 void BatchScheduler::step() {
@@ -181,7 +222,8 @@ void BatchScheduler::sample(std::size_t slot) {
 void BatchScheduler::finish(std::size_t slot, const char* reason) {
   Sequence& s = *slots_[slot];
   s.job->on_text(s.choice, s.text.flush());
-  s.job->on_finish(s.choice, reason, static_cast<std::int64_t>(s.prompt.size()), s.n_generated);
+  const std::size_t prompt_tokens = s.media ? s.media->n_tokens : s.prompt.size();
+  s.job->on_finish(s.choice, reason, static_cast<std::int64_t>(prompt_tokens), s.n_generated);
   release(slot);
 }
 

@@ -4,7 +4,9 @@
 // and then as much pending prompt as the batch has room for, decodes it once and samples each
 // sequence that produced logits. A sequence that arrives while every slot is busy waits for the
 // next free one. Cancelled sequences are dropped before the next step, so a client that goes away
-// costs at most one more token.
+// costs at most one more token. A prompt with images or audio (a MediaPrompt, llama.cpp's mtmd
+// chunks) is evaluated whole, chunk by chunk, as soon as it gets its slot (prefill_media): the
+// other sequences wait that long; cancellation is checked between chunks.
 //
 //   waiting ──slot free──> prompt ──prompt decoded──> generating ──eog|stop|length──> (slot free)
 //      └────── cancelled ───────┴──────── cancelled ──────┘
@@ -31,10 +33,19 @@
 
 namespace switchyard::worker::llama {
 
+// A prompt with media parts: text and image/audio chunks from mtmd_tokenize().
+struct MediaPrompt {
+  mtmd_context* ctx = nullptr;
+  ChunksPtr chunks;
+  std::size_t n_tokens = 0;  // text and media tokens: the prompt's usage
+  bool evaluated = false;
+};
+
 struct Sequence {
   std::shared_ptr<Job> job;
   std::size_t choice = 0;
-  std::vector<llama_token> prompt;
+  std::vector<llama_token> prompt;  // empty when `media` holds the prompt
+  std::unique_ptr<MediaPrompt> media;
   std::int64_t max_tokens = INT64_MAX;
   SamplerPtr sampler;
   TextStream text;
@@ -75,6 +86,8 @@ class BatchScheduler {
   bool has_work() const;
   void drop_cancelled();
   void fill_slots();
+  void prefill_media();
+  bool evaluate_media(std::size_t slot);
   void step();
   void sample(std::size_t slot);
   void finish(std::size_t slot, const char* reason);

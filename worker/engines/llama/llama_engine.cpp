@@ -1,5 +1,6 @@
 #include "worker/engines/llama/llama_engine.hpp"
 
+#include <mtmd-helper.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -7,6 +8,7 @@
 
 #include "worker/engines/llama/embedder.hpp"
 #include "worker/engines/llama/sampling.hpp"
+#include "worker/media/image_reader.hpp"
 #include "worker/openai/chat_request.hpp"
 #include "worker/openai/completion_request.hpp"
 #include "worker/openai/embedding_request.hpp"
@@ -60,6 +62,7 @@ LlamaEngine::LlamaEngine(std::string model_path, std::string model_id, EngineArg
   static std::once_flag backend;
   std::call_once(backend, [] {
     llama_log_set(forward_log, nullptr);
+    mtmd_helper_log_set(forward_log, nullptr);
     llama_backend_init();
   });
 }
@@ -67,6 +70,7 @@ LlamaEngine::LlamaEngine(std::string model_path, std::string model_id, EngineArg
 LlamaEngine::~LlamaEngine() {
   stop();
   scheduler_.reset();
+  mtmd_.reset();
   ctx_.reset();
   model_.reset();
 }
@@ -88,6 +92,19 @@ void LlamaEngine::load() {
   vocab_ = llama_model_get_vocab(model_.get());
   lora_.load(model_.get(), options_.lora);
   template_ = ChatTemplate::for_model(model_.get(), options_.chat_template);
+  if (options_.mmproj) {
+    mtmd_context_params params = mtmd_context_params_default();
+    params.use_gpu = false;
+    params.print_timings = false;
+    params.warmup = false;
+    params.n_threads = options_.threads;
+    params.media_marker = openai::kMediaMarker.data();
+    mtmd_.reset(mtmd_init_from_file(options_.mmproj->c_str(), model_.get(), params));
+    if (!mtmd_) {
+      throw std::runtime_error("llama.cpp cannot load the projector " + *options_.mmproj +
+                               " (an mmproj GGUF made for this model)");
+    }
+  }
 
   // Each sequence gets the whole ctx_size: n_ctx = ctx_size * parallel, one KV stream each.
   const int n_train = llama_model_n_ctx_train(model_.get());
@@ -120,9 +137,12 @@ void LlamaEngine::load() {
   scheduler_ = std::make_unique<BatchScheduler>(ctx_.get(), lora_,
                                                 SchedulerConfig{parallel, n_ctx_per_seq_, n_batch});
   scheduler_->start();
-  spdlog::info("llama: {} ready (ctx {} per sequence, parallel {}, threads {}{})", model_id_,
+  const bool vision = mtmd_ && mtmd_support_vision(mtmd_.get());
+  const bool audio = mtmd_ && mtmd_support_audio(mtmd_.get());
+  spdlog::info("llama: {} ready (ctx {} per sequence, parallel {}, threads {}{}{}{})", model_id_,
                n_ctx_per_seq_, parallel, options_.threads,
-               options_.embeddings ? ", embeddings" : "");
+               options_.embeddings ? ", embeddings" : "", vision ? ", image input" : "",
+               audio ? ", audio input" : "");
 }
 
 void LlamaEngine::stop() {
@@ -158,13 +178,85 @@ void LlamaEngine::submit_chat(const json& body, std::shared_ptr<ResponseSink> si
                    "this model runs with embeddings: true and serves only /v1/embeddings");
   }
   openai::ChatRequest request = openai::parse_chat_request(body);
+  check_media(request);
+  std::vector<openai::MediaPart> media;
+  for (auto& message : request.messages) {
+    for (auto& part : message.media) media.push_back(std::move(part));
+  }
   JobSpec spec{JobKind::chat,
                {openai::new_response_id("chatcmpl-"), unix_now(), model_name(request.model)},
                request.params.stream,
                request.params.include_usage,
                {}};
   auto job = std::make_shared<Job>(std::move(spec), 1, std::move(sink));
-  enqueue(std::move(job), {template_->render(request.messages)}, std::move(request.params));
+  enqueue(std::move(job), {template_->render(request.messages)}, std::move(request.params),
+          std::move(media));
+}
+
+void LlamaEngine::check_media(const openai::ChatRequest& request) const {
+  if (!mtmd_) {
+    const std::string why = "model '" + model_id_ +
+                            "' has no multimodal projector (run it with args: {mmproj: "
+                            "/path/to/mmproj.gguf})";
+    openai::reject_media(request, openai::MediaKind::image, why);
+    openai::reject_media(request, openai::MediaKind::audio, why);
+    return;
+  }
+  if (!mtmd_support_vision(mtmd_.get())) {
+    openai::reject_media(request, openai::MediaKind::image,
+                         "the projector of model '" + model_id_ + "' has no vision encoder");
+  }
+  if (!mtmd_support_audio(mtmd_.get())) {
+    openai::reject_media(request, openai::MediaKind::audio,
+                         "the projector of model '" + model_id_ + "' has no audio encoder");
+  }
+}
+
+BitmapPtr LlamaEngine::load_media(const openai::MediaPart& part) const {
+  if (part.kind == openai::MediaKind::image) {
+    const media::RgbImage image = media::read_rgb(part.bytes, part.param);
+    return BitmapPtr(mtmd_bitmap_init(image.width, image.height, image.rgb.data()));
+  }
+  const auto* data = reinterpret_cast<const unsigned char*>(part.bytes.data());
+  mtmd_helper_bitmap_wrapper loaded = mtmd_helper_bitmap_init_from_buf(
+      mtmd_.get(), data, part.bytes.size(), /*placeholder=*/false, mtmd_helper_init_opt_default());
+  if (loaded.video_ctx != nullptr) mtmd_helper_video_free(loaded.video_ctx);
+  BitmapPtr bitmap(loaded.bitmap);
+  if (!bitmap || !mtmd_bitmap_is_audio(bitmap.get())) {
+    throw ApiError(ErrorKind::invalid_request,
+                   "'" + part.param + "' is not audio this server can decode (wav, mp3, flac)",
+                   part.param);
+  }
+  return bitmap;
+}
+
+std::unique_ptr<MediaPrompt> LlamaEngine::media_prompt(
+    const std::string& prompt, const std::vector<openai::MediaPart>& media) const {
+  std::vector<BitmapPtr> bitmaps;
+  std::vector<const mtmd_bitmap*> raw;
+  for (const auto& part : media) {
+    bitmaps.push_back(load_media(part));
+    raw.push_back(bitmaps.back().get());
+  }
+  auto result = std::make_unique<MediaPrompt>();
+  result->ctx = mtmd_.get();
+  result->chunks.reset(mtmd_input_chunks_init());
+  const mtmd_input_text text{prompt.c_str(), prompt.size(), /*add_special=*/true,
+                             /*parse_special=*/true};
+  const std::int32_t rc =
+      mtmd_tokenize(mtmd_.get(), result->chunks.get(), &text, raw.data(), raw.size());
+  if (rc == 1) {
+    throw ApiError(ErrorKind::invalid_request,
+                   "the messages hold " + std::string(openai::kMediaMarker) +
+                       " markers that do not match their image and audio parts",
+                   "messages");
+  }
+  if (rc != 0) {
+    throw ApiError(ErrorKind::invalid_request,
+                   "the projector could not preprocess the image or audio parts", "messages");
+  }
+  result->n_tokens = mtmd_helper_get_n_tokens(result->chunks.get());
+  return result;
 }
 
 void LlamaEngine::submit_completion(const json& body, std::shared_ptr<ResponseSink> sink) {
@@ -183,20 +275,27 @@ void LlamaEngine::submit_completion(const json& body, std::shared_ptr<ResponseSi
 }
 
 void LlamaEngine::enqueue(std::shared_ptr<Job> job, std::vector<std::string> prompts,
-                          openai::GenerationParams params) {
+                          openai::GenerationParams params, std::vector<openai::MediaPart> media) {
   std::vector<float> lora = lora_.resolve(params.lora);  // a 400 before anything is queued
   const std::uint32_t seed = params.seed.value_or(options_.seed.value_or(LLAMA_DEFAULT_SEED));
   scheduler_->post([this, job = std::move(job), prompts = std::move(prompts),
-                    params = std::move(params), lora = std::move(lora), seed] {
+                    params = std::move(params), lora = std::move(lora), seed,
+                    media = std::move(media)] {
     try {
+      if (job->cancelled()) return;
       std::vector<Sequence> sequences;
       for (std::size_t i = 0; i < prompts.size(); ++i) {
         Sequence s;
-        s.prompt = tokenize(prompts[i]);
-        if (s.prompt.empty()) throw ApiError(ErrorKind::invalid_request, "the prompt is empty");
-        if (static_cast<int>(s.prompt.size()) >= n_ctx_per_seq_) {
+        if (media.empty()) {
+          s.prompt = tokenize(prompts[i]);
+        } else {
+          s.media = media_prompt(prompts[i], media);
+        }
+        const std::size_t n_prompt = s.media ? s.media->n_tokens : s.prompt.size();
+        if (n_prompt == 0) throw ApiError(ErrorKind::invalid_request, "the prompt is empty");
+        if (static_cast<int>(n_prompt) >= n_ctx_per_seq_) {
           throw ApiError(ErrorKind::invalid_request,
-                         "the prompt has " + std::to_string(s.prompt.size()) +
+                         "the prompt has " + std::to_string(n_prompt) +
                              " tokens but the context holds " + std::to_string(n_ctx_per_seq_) +
                              " tokens",
                          std::nullopt, "context_length_exceeded");

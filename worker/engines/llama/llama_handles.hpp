@@ -2,6 +2,7 @@
 #pragma once
 
 #include <llama.h>
+#include <mtmd.h>
 
 #include <memory>
 
@@ -20,6 +21,9 @@ struct SamplerDeleter {
 using ModelPtr = std::unique_ptr<llama_model, ModelDeleter>;
 using ContextPtr = std::unique_ptr<llama_context, ContextDeleter>;
 using SamplerPtr = std::unique_ptr<llama_sampler, SamplerDeleter>;
+using MtmdPtr = mtmd::context_ptr;
+using BitmapPtr = mtmd::bitmap_ptr;
+using ChunksPtr = mtmd::input_chunks_ptr;
 
 // A llama_batch with room for `capacity` tokens of one sequence id each.
 class Batch {

@@ -8,8 +8,9 @@
 namespace switchyard::worker::llama {
 namespace {
 
-const std::vector<std::string> kValidArgs = {
-    "batch_size", "chat_template", "ctx_size", "embeddings", "lora", "parallel", "seed", "threads"};
+const std::vector<std::string> kValidArgs = {"batch_size", "chat_template", "ctx_size",
+                                             "embeddings", "lora",          "mmproj",
+                                             "parallel",   "seed",          "threads"};
 
 LoraSpec parse_lora_entry(const nlohmann::json& entry) {
   LoraSpec spec;
@@ -69,6 +70,9 @@ LlamaOptions parse_llama_options(EngineArgs args) {
     auto parsed = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
     o.lora = parse_lora(parsed.is_discarded() ? nlohmann::json(*text) : parsed);
   }
+  o.mmproj = args.get_string("mmproj");
+  if (o.mmproj && o.mmproj->empty()) throw ArgError("arg 'mmproj' must be a file path");
+  if (o.mmproj && o.embeddings) throw ArgError("arg 'mmproj' cannot be used with embeddings");
   args.reject_unknown("llama", kValidArgs);
   return o;
 }

@@ -7,6 +7,7 @@
 //   parallel   sequences decoded together (continuous batching; default 1)
 //   embeddings serve /v1/embeddings instead of generation (default false)
 //   lora       [{path, scale (1.0), name (file stem)}] adapters loaded at start-up
+//   mmproj     a multimodal projector GGUF (llama.cpp's mtmd): image and/or audio parts in chat
 #pragma once
 
 #include <cstdint>
@@ -33,6 +34,7 @@ struct LlamaOptions {
   int parallel = 1;
   bool embeddings = false;
   std::vector<LoraSpec> lora;
+  std::optional<std::string> mmproj;
 };
 
 // Throws ArgError for a bad value or an unknown key (listing the valid ones).
