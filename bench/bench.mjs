@@ -654,6 +654,7 @@ async function figure5(options, dir) {
   for (const c of columns) await generate(c.port, '/v1/completions', body(1));  // warm-up
   const single = {};
   const aggregate = {};
+  const sequential = {};
   for (let rep = 0; rep < options.reps; ++rep) {
     for (const c of rotated(columns, rep)) {
       const one = await generate(c.port, '/v1/completions', body(rep + 10));
@@ -662,9 +663,17 @@ async function figure5(options, dir) {
       const four = await Promise.all([0, 1, 2, 3].map((i) => generate(c.port, '/v1/completions', body(rep * 4 + i + 100))));
       const seconds = (performance.now() - t0) / 1000;
       (aggregate[c.name] ??= []).push(four.reduce((s, r) => s + r.tokens, 0) / seconds);
+      // The same four one after another: what continuous batching has to beat.
+      const s0 = performance.now();
+      let sequential_tokens = 0;
+      for (let i = 0; i < 4; ++i) {
+        sequential_tokens += (await generate(c.port, '/v1/completions', body(rep * 4 + i + 200))).tokens;
+      }
+      (sequential[c.name] ??= []).push(sequential_tokens / ((performance.now() - s0) / 1000));
       process.stderr.write(`fig5 rep ${rep + 1}/${options.reps} ${c.name}: single ${one.tps.toFixed(1)} tok/s ` +
                            `ttft ${one.ttft_ms.toFixed(1)} ms (${one.tokens} tokens), 4 streams ` +
-                           `${aggregate[c.name].at(-1).toFixed(1)} tok/s\n`);
+                           `${aggregate[c.name].at(-1).toFixed(1)} tok/s, 4 sequential ` +
+                           `${sequential[c.name].at(-1).toFixed(1)} tok/s\n`);
     }
   }
   for (const c of columns) await c.handle.stop();
@@ -680,7 +689,13 @@ async function figure5(options, dir) {
      fmt.ms(median(single['llama-server'].map((r) => r.ttft_ms))), fmt.ratio(ratio((r) => r.ttft_ms))],
     ['aggregate tokens/s, 4 concurrent streams', fmt.ratio(median(aggregate['switchyard-worker'])),
      fmt.ratio(median(aggregate['llama-server'])), fmt.ratio(agg_ratio)],
+    ['aggregate tokens/s, the same 4 one after another', fmt.ratio(median(sequential['switchyard-worker'])),
+     fmt.ratio(median(sequential['llama-server'])),
+     fmt.ratio(median(sequential['switchyard-worker'].map((v, i) => v / sequential['llama-server'][i])))],
   ]));
+  const gain = (name) => median(aggregate[name].map((v, i) => v / sequential[name][i]));
+  emit(`\nConcurrent over sequential (4 streams): switchyard-worker ${fmt.ratio(gain('switchyard-worker'))}, ` +
+       `llama-server ${fmt.ratio(gain('llama-server'))}.`);
 }
 
 // ---------------------------------------------------------------------------------------------

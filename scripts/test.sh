@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds and runs the whole test suite: the release build with every engine, then the router
-# and its tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Builds and runs the whole test suite: the release build with every engine, the end-to-end
+# suite (the OpenAI Node SDK against that build), then the router and its tests again under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
 #
 #   scripts/test.sh
 set -euo pipefail
@@ -13,6 +14,9 @@ echo "== release build and tests" >&2
 cmake --preset release >/dev/null
 cmake --build --preset release
 ctest --preset release
+
+echo "== end-to-end tests with the official OpenAI SDK" >&2
+tests/e2e/run.sh build/release
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build and tests (router)" >&2
 cmake --preset asan >/dev/null

@@ -30,7 +30,8 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::seconds kWriteTimeout{30};
 constexpr std::size_t kMaxPipelinedBytes = 64 << 10;
 
-asio::awaitable<bool> write_response(beast::tcp_stream& stream, unsigned version, int status,
+asio::awaitable<bool> write_response(beast::tcp_stream& stream, http::Deadline& deadline,
+                                     unsigned version, int status,
                                      std::string_view content_type, std::string body,
                                      bool keep_alive) {
   bhttp::response<bhttp::string_body> response{static_cast<bhttp::status>(status), version};
@@ -38,21 +39,23 @@ asio::awaitable<bool> write_response(beast::tcp_stream& stream, unsigned version
   response.keep_alive(keep_alive);
   response.body() = std::move(body);
   response.prepare_payload();
-  stream.expires_after(kWriteTimeout);
+  deadline.expires_after(kWriteTimeout);
   auto [ec, n] = co_await bhttp::async_write(stream, response, kNoThrow);
+  deadline.expires_never();
   co_return !ec;
 }
 
-asio::awaitable<bool> write_json(beast::tcp_stream& stream, unsigned version, int status,
-                                 const nlohmann::json& body, bool keep_alive) {
-  co_return co_await write_response(stream, version, status, "application/json", body.dump(),
+asio::awaitable<bool> write_json(beast::tcp_stream& stream, http::Deadline& deadline,
+                                 unsigned version, int status, const nlohmann::json& body,
+                                 bool keep_alive) {
+  co_return co_await write_response(stream, deadline, version, status, "application/json", body.dump(),
                                     keep_alive);
 }
 
 // Writes the engine's events to the client: one whole response, or a chunked stream whose header
 // goes out with the first chunk. Returns false when the connection can no longer be used.
-asio::awaitable<bool> pump(beast::tcp_stream& stream, ReplyChannel& channel, unsigned version,
-                           bool keep_alive) {
+asio::awaitable<bool> pump(beast::tcp_stream& stream, http::Deadline& deadline,
+                           ReplyChannel& channel, unsigned version, bool keep_alive) {
   try {
     bool streaming = false;
     for (;;) {
@@ -60,7 +63,7 @@ asio::awaitable<bool> pump(beast::tcp_stream& stream, ReplyChannel& channel, uns
       switch (event.kind) {
         case ReplyChannel::Event::Kind::reply:
           if (streaming) co_return false;  // an engine bug: a reply after chunks
-          co_return co_await write_response(stream, version, event.status, event.content_type,
+          co_return co_await write_response(stream, deadline, version, event.status, event.content_type,
                                             std::move(event.data), keep_alive);
         case ReplyChannel::Event::Kind::chunk: {
           if (!streaming) {
@@ -70,25 +73,28 @@ asio::awaitable<bool> pump(beast::tcp_stream& stream, ReplyChannel& channel, uns
             head.keep_alive(keep_alive);
             head.chunked(true);
             bhttp::response_serializer<bhttp::empty_body> serializer{head};
-            stream.expires_after(kWriteTimeout);
-            if (auto [ec, n] = co_await bhttp::async_write_header(stream, serializer, kNoThrow);
-                ec) {
-              co_return false;
-            }
+            deadline.expires_after(kWriteTimeout);
+            auto [ec, n] = co_await bhttp::async_write_header(stream, serializer, kNoThrow);
+            // Left armed, it would cancel watch_peer's read, which reads as a client gone.
+            deadline.expires_never();
+            if (ec) co_return false;
             streaming = true;
           }
-          stream.expires_after(kWriteTimeout);
+          deadline.expires_after(kWriteTimeout);
           auto [ec, n] = co_await asio::async_write(
               stream, bhttp::make_chunk(asio::buffer(event.data)), kNoThrow);
+          deadline.expires_never();
           if (ec) co_return false;
           break;
         }
         case ReplyChannel::Event::Kind::end: {
           if (!streaming) {
-            co_return co_await write_response(stream, version, 200, "text/plain", "", keep_alive);
+            co_return co_await write_response(stream, deadline, version, 200, "text/plain", "",
+                                              keep_alive);
           }
-          stream.expires_after(kWriteTimeout);
+          deadline.expires_after(kWriteTimeout);
           auto [ec, n] = co_await asio::async_write(stream, bhttp::make_chunk_last(), kNoThrow);
+          deadline.expires_never();
           co_return !ec;
         }
       }
@@ -167,24 +173,25 @@ asio::awaitable<void> Server::accept_loop() {
 
 asio::awaitable<void> Server::session(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
+  http::Deadline deadline(stream.socket());
   beast::flat_buffer buffer;
   http::ReadLimits limits;
   limits.body_limit = [max = config_.max_body_bytes](const http::RequestHeader&) { return max; };
   for (bool first = true; !stopping_; first = false) {
-    http::ReadResult result = co_await http::read_request(stream, buffer, limits, first);
+    http::ReadResult result = co_await http::read_request(stream, deadline, buffer, limits, first);
     if (result.status == http::ReadResult::Status::closed) break;
     if (result.status == http::ReadResult::Status::refused) {
-      co_await http::write_error(stream, *result.error, /*close=*/true);
+      co_await http::write_error(stream, deadline, *result.error, /*close=*/true);
       break;
     }
-    if (!co_await dispatch(stream, buffer, result.request)) break;
+    if (!co_await dispatch(stream, deadline, buffer, result.request)) break;
   }
   error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
 }
 
-asio::awaitable<bool> Server::dispatch(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                       http::Request& request) {
+asio::awaitable<bool> Server::dispatch(beast::tcp_stream& stream, http::Deadline& deadline,
+                                       beast::flat_buffer& buffer, http::Request& request) {
   const unsigned version = request.version();
   const bool keep_alive = request.keep_alive();
   const std::string_view path = path_of(request.target());
@@ -193,7 +200,7 @@ asio::awaitable<bool> Server::dispatch(beast::tcp_stream& stream, beast::flat_bu
   if (path == "/health" || path == "/v1/models") {
     if (request.method() != bhttp::verb::get) {
       co_await http::write_error(
-          stream, ApiError(ErrorKind::method_not_allowed, "use GET for " + std::string(path)),
+          stream, deadline, ApiError(ErrorKind::method_not_allowed, "use GET for " + std::string(path)),
           !keep_alive, version);
       co_return keep_alive;
     }
@@ -206,7 +213,8 @@ asio::awaitable<bool> Server::dispatch(beast::tcp_stream& stream, beast::flat_bu
     } else {
       body = openai::model_list(config_.model_id, created_, engine_.name());
     }
-    const bool written = co_await write_json(stream, version, status, body, keep_alive);
+    const bool written =
+        co_await write_json(stream, deadline, version, status, body, keep_alive);
     co_return written&& keep_alive;
   }
 
@@ -216,23 +224,24 @@ asio::awaitable<bool> Server::dispatch(beast::tcp_stream& stream, beast::flat_bu
     path_known = true;
     if (endpoint.method != method) continue;
     if (!ready_.load()) {
-      co_await http::write_error(stream, ApiError(ErrorKind::unavailable, "the model is loading"),
+      co_await http::write_error(stream, deadline,
+                                 ApiError(ErrorKind::unavailable, "the model is loading"),
                                  !keep_alive, version);
       co_return keep_alive;
     }
-    co_return co_await relay(stream, buffer, request);
+    co_return co_await relay(stream, deadline, buffer, request);
   }
   const ApiError error =
       path_known ? ApiError(ErrorKind::method_not_allowed,
                             method + " is not allowed on " + std::string(path))
                  : ApiError(ErrorKind::not_found, "no endpoint " + std::string(path) +
                                                       " for engine " + std::string(engine_.name()));
-  co_await http::write_error(stream, error, !keep_alive, version);
+  co_await http::write_error(stream, deadline, error, !keep_alive, version);
   co_return keep_alive;
 }
 
-asio::awaitable<bool> Server::relay(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                    http::Request& request) {
+asio::awaitable<bool> Server::relay(beast::tcp_stream& stream, http::Deadline& deadline,
+                                    beast::flat_buffer& buffer, http::Request& request) {
   using namespace asio::experimental::awaitable_operators;
   const unsigned version = request.version();
   const bool keep_alive = request.keep_alive();
@@ -251,7 +260,7 @@ asio::awaitable<bool> Server::relay(beast::tcp_stream& stream, beast::flat_buffe
                   std::string(request[bhttp::field::content_type]), std::move(request.body())},
                  channel);
   auto outcome =
-      co_await (pump(stream, *channel, version, keep_alive) || watch_peer(stream.socket(), buffer));
+      co_await (pump(stream, deadline, *channel, version, keep_alive) || watch_peer(stream.socket(), buffer));
   if (outcome.index() == 1) {
     spdlog::debug("client went away; cancelling its request");
     co_return false;

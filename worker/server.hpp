@@ -44,9 +44,9 @@ class Server {
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket);
   // Answers one request; returns whether the connection may stay open.
-  boost::asio::awaitable<bool> dispatch(boost::beast::tcp_stream& stream,
+  boost::asio::awaitable<bool> dispatch(boost::beast::tcp_stream& stream, http::Deadline& deadline,
                                         boost::beast::flat_buffer& buffer, http::Request& request);
-  boost::asio::awaitable<bool> relay(boost::beast::tcp_stream& stream,
+  boost::asio::awaitable<bool> relay(boost::beast::tcp_stream& stream, http::Deadline& deadline,
                                      boost::beast::flat_buffer& buffer, http::Request& request);
 
   boost::asio::io_context& io_;

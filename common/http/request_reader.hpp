@@ -14,6 +14,7 @@
 #include <functional>
 #include <optional>
 
+#include "common/http/deadline.hpp"
 #include "common/openai_error.hpp"
 
 namespace switchyard::http {
@@ -43,8 +44,8 @@ struct ReadResult {
 };
 
 // `first` is true for the first request of a connection, which gets header_timeout rather than
-// idle_timeout to start sending.
-boost::asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream,
+// idle_timeout to start sending. `deadline` is the connection's (it times every read).
+boost::asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& deadline,
                                                 beast::flat_buffer& buffer,
                                                 const ReadLimits& limits, bool first);
 
@@ -54,7 +55,8 @@ boost::asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream,
 std::optional<ApiError> check_framing(const RequestHeader& header);
 
 // Writes an OpenAI-style error response; `close` adds Connection: close.
-boost::asio::awaitable<void> write_error(beast::tcp_stream& stream, const ApiError& error,
-                                         bool close, unsigned version = 11);
+boost::asio::awaitable<void> write_error(beast::tcp_stream& stream, Deadline& deadline,
+                                         const ApiError& error, bool close,
+                                         unsigned version = 11);
 
 }  // namespace switchyard::http

@@ -87,9 +87,8 @@ asio::awaitable<bool> AdminHandler::handle(http::Request& request, http::Connect
   const std::string path(http::path_of(target));
   const bool keep_alive = request.keep_alive();
   const auto verb = request.method();
-  auto& stream = connection.stream;
   const auto reply = [&](unsigned status, const nlohmann::json& body) {
-    return http::write_response(stream, status, body.dump(), "application/json", keep_alive);
+    return http::write_response(connection, status, body.dump(), "application/json", keep_alive);
   };
 
   std::optional<ApiError> failure;
@@ -135,7 +134,7 @@ asio::awaitable<bool> AdminHandler::handle(http::Request& request, http::Connect
 
     if (path == "/metrics" && verb == bhttp::verb::get) {
       co_return co_await http::write_response(
-                    stream, 200, context_.metrics.prometheus_text(context_.registry),
+                    connection, 200, context_.metrics.prometheus_text(context_.registry),
                     "text/plain; version=0.0.4", keep_alive) &&
           keep_alive;
     }
@@ -210,7 +209,7 @@ asio::awaitable<bool> AdminHandler::handle(http::Request& request, http::Connect
   } catch (const ApiError& error) {
     failure = error;
   }
-  co_await http::write_error(stream, *failure, !keep_alive);
+  co_await http::write_error(connection.stream, connection.deadline, *failure, !keep_alive);
   co_return keep_alive;
 }
 
@@ -235,9 +234,10 @@ asio::awaitable<bool> AdminHandler::follow_logs(registry::SupervisorPtr model, s
     std::string events;
     for (const auto& line : logs.since(next)) events += sse::data_event(line);
     if (events.empty()) events = ": keep-alive\n\n";
-    stream.expires_after(std::chrono::seconds(30));
+    connection.deadline.expires_after(std::chrono::seconds(30));
     auto [ec, n] = co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(events)),
                                               kNoThrow);
+    connection.deadline.expires_never();
     if (ec) co_return false;
     if (logs.next_sequence() == next) {
       co_await logs.on_append().wait_until(std::chrono::steady_clock::now() + kFollowHeartbeat);

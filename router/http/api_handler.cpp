@@ -100,7 +100,7 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
   try {
     if (path == "/healthz" && request.method() == bhttp::verb::get) {
       status = 200;
-      co_return co_await write_response(connection.stream, 200, R"({"status":"ok"})",
+      co_return co_await write_response(connection, 200, R"({"status":"ok"})",
                                         "application/json", keep_alive, id_header) &&
                 keep_alive;
     }
@@ -146,7 +146,7 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
         body = model_entry(*model, id, created);
       }
       status = 200;
-      co_return co_await write_response(connection.stream, 200, body.dump(), "application/json",
+      co_return co_await write_response(connection, 200, body.dump(), "application/json",
                                         keep_alive, id_header) &&
                 keep_alive;
     }
@@ -217,7 +217,7 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
       const proxy::UpstreamKey key{model->config().name, model->generation(), upstream.host,
                                    upstream.port};
       const proxy::RelayResult result =
-          co_await proxy::relay(request, connection.stream, watch, context_.pool, key, options);
+          co_await proxy::relay(request, connection, watch, context_.pool, key, options);
       status = result.status;
       bytes = result.bytes;
       client_gone = result.client_gone;
@@ -239,7 +239,7 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
     if (failure->kind == ErrorKind::unavailable) {
       headers.emplace_back("Retry-After", std::to_string(kRetryAfterSeconds));
     }
-    const bool written = co_await write_response(connection.stream, status, failure->body(),
+    const bool written = co_await write_response(connection, status, failure->body(),
                                                  "application/json", keep_alive, headers);
     keep_alive = keep_alive && written;
   }

@@ -13,6 +13,7 @@ namespace switchyard::http {
 
 struct Connection {
   beast::tcp_stream& stream;
+  Deadline& deadline;  // times every read and write on `stream`
   boost::asio::ip::tcp::endpoint remote;
 };
 

@@ -84,17 +84,18 @@ asio::awaitable<void> Listener::session(tcp::socket socket) {
   boost::system::error_code ec;
   const tcp::endpoint remote = socket.remote_endpoint(ec);
   beast::tcp_stream stream(std::move(socket));
+  Deadline deadline(stream.socket());
   beast::flat_buffer buffer;
   auto self = connections_.insert(connections_.end(), ConnectionState{&stream, false});
-  Connection connection{stream, remote};
+  Connection connection{stream, deadline, remote};
 
   for (bool first = true; !stopping_; first = false) {
-    ReadResult read = co_await read_request(stream, buffer, handler_.read_limits(), first);
+    ReadResult read = co_await read_request(stream, deadline, buffer, handler_.read_limits(), first);
     if (read.status == ReadResult::Status::closed) break;
     if (read.status == ReadResult::Status::refused) {
       spdlog::info("refused request from {}: {} {}", remote.address().to_string(),
                    read.error->status(), read.error->what());
-      co_await write_error(stream, *read.error, true);
+      co_await write_error(stream, deadline, *read.error, true);
       break;
     }
     self->busy = true;

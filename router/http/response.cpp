@@ -10,7 +10,7 @@ namespace switchyard::http {
 
 namespace bhttp = boost::beast::http;
 
-boost::asio::awaitable<bool> write_response(boost::beast::tcp_stream& stream, unsigned status,
+boost::asio::awaitable<bool> write_response(Connection& connection, unsigned status,
                                             std::string body, std::string_view content_type,
                                             bool keep_alive, HeaderList headers) {
   bhttp::response<bhttp::string_body> response{static_cast<bhttp::status>(status), 11};
@@ -19,10 +19,10 @@ boost::asio::awaitable<bool> write_response(boost::beast::tcp_stream& stream, un
   response.keep_alive(keep_alive);
   response.body() = std::move(body);
   response.prepare_payload();
-  stream.expires_after(std::chrono::seconds(30));
+  connection.deadline.expires_after(std::chrono::seconds(30));
   auto [ec, n] = co_await bhttp::async_write(
-      stream, response, boost::asio::as_tuple(boost::asio::use_awaitable));
-  stream.expires_never();
+      connection.stream, response, boost::asio::as_tuple(boost::asio::use_awaitable));
+  connection.deadline.expires_never();
   co_return !ec;
 }
 

@@ -21,12 +21,13 @@ class ClientWatch {
   void on_gone(std::function<void()> callback) { state_->on_gone = std::move(callback); }
 
  private:
-  // Shared with the watching coroutine: the signal must outlive the wait it cancels.
+  // Shared with the pending wait: the signal must outlive the wait it cancels.
   struct State {
     bool gone = false;
     std::function<void()> on_gone;
     boost::asio::cancellation_signal stop;
   };
+  static void arm(boost::asio::ip::tcp::socket& socket, std::shared_ptr<State> state);
   std::shared_ptr<State> state_;
 };
 

@@ -23,27 +23,37 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::seconds kWriteTimeout{30};
 constexpr std::size_t kChunk = 64 * 1024;
 
-using UpstreamRequest = bhttp::request<bhttp::string_body>;
 using UpstreamParser = bhttp::response_parser<bhttp::buffer_body>;
+using UpstreamResponse = bhttp::response<bhttp::buffer_body>;
 
-UpstreamRequest make_upstream_request(http::Request& request, const UpstreamKey& key,
-                                      const RelayOptions& options) {
-  UpstreamRequest upstream{request.method(), options.base_path + std::string(request.target()),
-                           11};
-  for (const auto& field : request.base()) {
-    if (is_hop_by_hop(field.name_string()) || field.name() == bhttp::field::host ||
-        field.name() == bhttp::field::expect || field.name() == bhttp::field::content_length) {
-      continue;
-    }
-    upstream.insert(field.name_string(), field.value());
+bool is_hop_by_hop_or(const bhttp::fields::value_type& field,
+                      std::initializer_list<bhttp::field> more) {
+  for (auto name : more) {
+    if (field.name() == name) return true;
   }
-  upstream.set(bhttp::field::host, key.host + ":" + std::to_string(key.port));
-  upstream.set("X-Request-Id", options.request_id);
-  upstream.set("X-Forwarded-For", options.client_address);
-  upstream.keep_alive(true);
-  upstream.body() = std::move(request.body());
-  upstream.prepare_payload();
-  return upstream;
+  return is_hop_by_hop(field.name_string());
+}
+
+template <class Fields>
+void erase_if(Fields& fields, std::initializer_list<bhttp::field> more) {
+  for (auto it = fields.begin(); it != fields.end();) {
+    it = is_hop_by_hop_or(*it, more) ? fields.erase(it) : std::next(it);
+  }
+}
+
+// The client's request becomes the worker's in place: fewer allocations than a copy, and the
+// handler needs nothing of it afterwards but its method and target.
+void prepare_upstream_request(http::Request& request, const UpstreamKey& key,
+                              const RelayOptions& options) {
+  erase_if(request.base(),
+           {bhttp::field::host, bhttp::field::expect, bhttp::field::content_length});
+  if (!options.base_path.empty()) request.target(options.base_path + std::string(request.target()));
+  request.version(11);
+  request.set(bhttp::field::host, key.host + ":" + std::to_string(key.port));
+  request.set("X-Request-Id", options.request_id);
+  request.set("X-Forwarded-For", options.client_address);
+  request.keep_alive(true);
+  request.prepare_payload();
 }
 
 bool retryable(const error_code& ec) {
@@ -62,41 +72,43 @@ ApiError upstream_failure(const error_code& ec, const UpstreamKey& key) {
                   std::nullopt, "upstream_error");
 }
 
-// Writes the response header then body pieces; knows whether the client is still there.
+// Writes the worker's response (its header edited in place) to the client: in one write when
+// the whole body is at hand, else the header and then each piece as it arrives.
 class ClientWriter {
  public:
-  ClientWriter(beast::tcp_stream& client, bhttp::response<bhttp::buffer_body>& response)
+  ClientWriter(http::Connection& client, UpstreamResponse& response)
       : client_(client), serializer_(response), response_(response) {}
 
   asio::awaitable<bool> header() {
-    client_.expires_after(kWriteTimeout);
-    auto [ec, n] = co_await bhttp::async_write_header(client_, serializer_, kNoThrow);
+    client_.deadline.expires_after(kWriteTimeout);
+    auto [ec, n] = co_await bhttp::async_write_header(client_.stream, serializer_, kNoThrow);
+    // Left armed, it would cancel the ClientWatch's wait during a long silence of the worker.
+    client_.deadline.expires_never();
     co_return !ec;
   }
 
   asio::awaitable<bool> piece(const char* data, std::size_t size) {
-    response_.body().data = const_cast<char*>(data);
-    response_.body().size = size;
-    response_.body().more = true;
-    client_.expires_after(kWriteTimeout);
-    auto [ec, n] = co_await bhttp::async_write(client_, serializer_, kNoThrow);
-    co_return !ec || ec == bhttp::error::need_buffer;
+    co_return co_await write(data, size, true);
   }
 
-  asio::awaitable<bool> finish() {
-    response_.body().data = nullptr;
-    response_.body().size = 0;
-    response_.body().more = false;
-    client_.expires_after(kWriteTimeout);
-    auto [ec, n] = co_await bhttp::async_write(client_, serializer_, kNoThrow);
-    client_.expires_never();
-    co_return !ec;
+  asio::awaitable<bool> finish(const char* data = nullptr, std::size_t size = 0) {
+    co_return co_await write(data, size, false);
   }
 
  private:
-  beast::tcp_stream& client_;
+  asio::awaitable<bool> write(const char* data, std::size_t size, bool more) {
+    response_.body().data = const_cast<char*>(data);
+    response_.body().size = size;
+    response_.body().more = more;
+    client_.deadline.expires_after(kWriteTimeout);
+    auto [ec, n] = co_await bhttp::async_write(client_.stream, serializer_, kNoThrow);
+    client_.deadline.expires_never();
+    co_return !ec || ec == bhttp::error::need_buffer;
+  }
+
+  http::Connection& client_;
   bhttp::response_serializer<bhttp::buffer_body> serializer_;
-  bhttp::response<bhttp::buffer_body>& response_;
+  UpstreamResponse& response_;
 };
 
 }  // namespace
@@ -112,12 +124,12 @@ bool is_hop_by_hop(std::string_view name) {
   return false;
 }
 
-asio::awaitable<RelayResult> relay(http::Request& request, beast::tcp_stream& client,
+asio::awaitable<RelayResult> relay(http::Request& request, http::Connection& client,
                                    ClientWatch& watch, UpstreamPool& pool, const UpstreamKey& key,
                                    const RelayOptions& options) {
   RelayResult result;
   const bool client_keep_alive = request.keep_alive();
-  UpstreamRequest upstream_request = make_upstream_request(request, key, options);
+  prepare_upstream_request(request, key, options);
 
   UpstreamConnectionPtr upstream;
   std::optional<UpstreamParser> parser;
@@ -126,6 +138,12 @@ asio::awaitable<RelayResult> relay(http::Request& request, beast::tcp_stream& cl
     ClientWatch& watch;
     ~ForgetOnExit() { watch.on_gone(nullptr); }
   } forget_on_exit{watch};
+  // The upstream deadline cancels the pending operation; name that a timeout, as Beast would.
+  const auto timed_out = [&upstream](error_code ec) {
+    return ec == asio::error::operation_aborted && upstream->deadline.expired()
+               ? error_code(beast::error::timeout)
+               : ec;
+  };
   // A pooled connection the worker closed meanwhile fails at once: retry once on a new one.
   for (int attempt = 0;; ++attempt) {
     try {
@@ -141,14 +159,14 @@ asio::awaitable<RelayResult> relay(http::Request& request, beast::tcp_stream& cl
       result.client_gone = true;
       co_return result;
     }
-    stream.expires_after(kWriteTimeout);
-    auto [write_ec, written] = co_await bhttp::async_write(stream, upstream_request, kNoThrow);
-    error_code ec = write_ec;
+    upstream->deadline.expires_after(kWriteTimeout);
+    auto [write_ec, written] = co_await bhttp::async_write(stream, request, kNoThrow);
+    error_code ec = timed_out(write_ec);
     if (!ec) {
-      stream.expires_after(options.idle_timeout);
+      upstream->deadline.expires_after(options.idle_timeout);
       auto [read_ec, read] = co_await bhttp::async_read_header(stream, upstream->buffer, *parser,
                                                                kNoThrow);
-      ec = read_ec;
+      ec = timed_out(read_ec);
     }
     if (watch.gone()) {
       result.client_gone = true;
@@ -159,57 +177,60 @@ asio::awaitable<RelayResult> relay(http::Request& request, beast::tcp_stream& cl
     throw upstream_failure(ec, key);
   }
 
-  auto& upstream_response = parser->get();
-  bhttp::response<bhttp::buffer_body> response{upstream_response.result(), 11};
-  for (const auto& field : upstream_response.base()) {
-    if (is_hop_by_hop(field.name_string()) || field.name() == bhttp::field::content_length) {
-      continue;
-    }
-    response.insert(field.name_string(), field.value());
-  }
-  const bool is_sse = boost::algorithm::istarts_with(
-      upstream_response[bhttp::field::content_type], sse::kContentType);
+  UpstreamResponse& response = parser->get();
+  const bool upstream_keep_alive = response.keep_alive();
+  const bool is_sse =
+      boost::algorithm::istarts_with(response[bhttp::field::content_type], sse::kContentType);
+  erase_if(response.base(), {bhttp::field::content_length});
   if (is_sse) {
     response.set(bhttp::field::cache_control, "no-cache");
     response.set("X-Accel-Buffering", "no");
   }
   response.set("X-Request-Id", options.request_id);
-  if (auto length = parser->content_length()) {
+  const auto length = parser->content_length();
+  if (length) {
     response.content_length(*length);
   } else {
     response.chunked(true);
   }
   response.keep_alive(client_keep_alive);
+  result.status = response.result_int();
 
   ClientWriter writer(client, response);
-  result.status = upstream_response.result_int();
-  if (!co_await writer.header()) {
+  std::array<char, kChunk> buffer;
+  // A small complete answer leaves in one write, header and body together.
+  const bool whole = !is_sse && length && *length <= buffer.size();
+  if (!whole && !co_await writer.header()) {
     result.client_gone = true;
     co_return result;
   }
-
-  std::array<char, kChunk> buffer;
+  std::size_t held = 0;  // body bytes read but not yet written (whole answers only)
   while (!parser->is_done()) {
-    upstream_response.body().data = buffer.data();
-    upstream_response.body().size = buffer.size();
-    upstream->stream.expires_after(options.idle_timeout);
-    auto [ec, n] =
+    response.body().data = buffer.data() + held;
+    response.body().size = buffer.size() - held;
+    upstream->deadline.expires_after(options.idle_timeout);
+    auto [read_ec, n] =
         co_await bhttp::async_read_some(upstream->stream, upstream->buffer, *parser, kNoThrow);
-    const std::size_t got = buffer.size() - upstream_response.body().size;
-    if (got > 0) {
+    const error_code ec = timed_out(read_ec);
+    const std::size_t got = buffer.size() - held - response.body().size;
+    if (whole) {
+      held += got;
+    } else if (got > 0) {
       if (!co_await writer.piece(buffer.data(), got)) {
         result.client_gone = true;
         co_return result;
       }
-      result.bytes += got;
     }
+    result.bytes += got;
     if (ec && ec != bhttp::error::need_buffer) {
       if (watch.gone()) {
         result.client_gone = true;
         co_return result;
       }
-      result.error = ec == beast::error::timeout ? "worker was silent for longer than the idle timeout"
-                                                 : "worker connection broke: " + ec.message();
+      result.error = ec == beast::error::timeout
+                         ? "worker was silent for longer than the idle timeout"
+                         : "worker connection broke: " + ec.message();
+      if (whole) throw upstream_failure(ec, key);  // nothing was sent: the client gets a 502
       if (is_sse && response.chunked()) {
         // The client gets every event the worker sent, then an error event instead of [DONE].
         const ApiError error = upstream_failure(ec, key);
@@ -219,16 +240,17 @@ asio::awaitable<RelayResult> relay(http::Request& request, beast::tcp_stream& cl
       co_return result;  // keep_alive stays false: the client connection is closed
     }
   }
+  upstream->deadline.expires_never();
   // The worker has answered in full: a client leaving from now on must not close a connection
   // that can go back to the pool.
   watch.on_gone(nullptr);
-  if (!co_await writer.finish()) {
+  if (!co_await writer.finish(buffer.data(), held)) {
     result.client_gone = true;
     co_return result;
   }
   // A client that left while the last piece was written has had the socket closed by the watch;
   // pooling it would fail the next request with "Bad file descriptor".
-  if (upstream_response.keep_alive() && upstream->stream.socket().is_open()) {
+  if (upstream_keep_alive && upstream->stream.socket().is_open()) {
     pool.release(key, std::move(upstream));
   }
   result.keep_alive = client_keep_alive;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/http/request_reader.hpp"
+#include "router/http/handler.hpp"
 #include "router/proxy/client_watch.hpp"
 #include "router/proxy/upstream_pool.hpp"
 
@@ -31,9 +32,9 @@ struct RelayResult {
   std::string error;         // why the relay broke off, if it did
 };
 
-// Throws ApiError (502/504) when the worker fails before a response header was relayed;
+// Throws ApiError (502/504) when the worker fails before anything was relayed;
 // after that, failures are reported in-band (an SSE error event) and end the connection.
-boost::asio::awaitable<RelayResult> relay(http::Request& request, boost::beast::tcp_stream& client,
+boost::asio::awaitable<RelayResult> relay(http::Request& request, http::Connection& client,
                                           ClientWatch& watch, UpstreamPool& pool,
                                           const UpstreamKey& key, const RelayOptions& options);
 

@@ -21,12 +21,19 @@ asio::awaitable<UpstreamConnectionPtr> UpstreamPool::acquire(const UpstreamKey& 
     }
   }
   auto executor = co_await asio::this_coro::executor;
-  asio::ip::tcp::resolver resolver(executor);
-  const auto endpoints =
-      co_await resolver.async_resolve(key.host, std::to_string(key.port), asio::use_awaitable);
   boost::beast::tcp_stream stream(executor);
   stream.expires_after(kConnectTimeout);
-  co_await stream.async_connect(endpoints, asio::use_awaitable);
+  boost::system::error_code not_literal;
+  const auto address = asio::ip::make_address(key.host, not_literal);
+  if (!not_literal) {
+    // Spawned workers listen on an address literal: getaddrinfo would cost a thread hop.
+    co_await stream.async_connect(asio::ip::tcp::endpoint(address, key.port), asio::use_awaitable);
+  } else {
+    asio::ip::tcp::resolver resolver(executor);
+    const auto endpoints =
+        co_await resolver.async_resolve(key.host, std::to_string(key.port), asio::use_awaitable);
+    co_await stream.async_connect(endpoints, asio::use_awaitable);
+  }
   stream.expires_never();
   boost::system::error_code ignored;
   stream.socket().set_option(asio::ip::tcp::no_delay(true), ignored);

@@ -12,11 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "common/http/deadline.hpp"
+
 namespace switchyard::proxy {
 
 struct UpstreamConnection {
   explicit UpstreamConnection(boost::beast::tcp_stream s) : stream(std::move(s)) {}
   boost::beast::tcp_stream stream;
+  http::Deadline deadline{stream.socket()};
   boost::beast::flat_buffer buffer;
   bool reused = false;
 };
@@ -31,7 +34,9 @@ struct UpstreamKey {
 
 class UpstreamPool {
  public:
-  static constexpr std::size_t kMaxIdlePerModel = 32;
+  // As many as the busiest client load keeps in flight: a connection dropped on release is a
+  // connect (and an accept in the worker) on some later request.
+  static constexpr std::size_t kMaxIdlePerModel = 1024;
   static constexpr std::chrono::seconds kConnectTimeout{5};
 
   // An idle connection when one is left, else a new one. Throws boost::system::system_error

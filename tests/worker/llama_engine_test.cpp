@@ -114,8 +114,19 @@ TEST_F(LlamaEngineTest, StopStringEndsGenerationAndIsNotEmitted) {
   const std::string full = call(*engine_, "/v1/chat/completions", chat(16, 5))
                                ->body()["choices"][0]["message"]["content"];
   ASSERT_GE(full.size(), 6u);
-  // A stop string taken from the middle of what this seed generates.
-  const std::string stop = full.substr(full.size() / 2, 2);
+  // A stop string taken from the middle of what this seed generates: two whole UTF-8 characters
+  // (a cut through one would be text the model can never produce).
+  const auto continuation = [&](std::size_t i) {
+    return i < full.size() && (static_cast<unsigned char>(full[i]) & 0xC0) == 0x80;
+  };
+  std::size_t begin = full.size() / 2;
+  while (begin > 0 && continuation(begin)) --begin;
+  std::size_t end = begin;
+  for (int characters = 0; characters < 2 && end < full.size(); ++characters) {
+    do ++end;
+    while (continuation(end));
+  }
+  const std::string stop = full.substr(begin, end - begin);
   json request = chat(16, 5);
   request["stop"] = json::array({stop, "never-generated"});
   const json body = call(*engine_, "/v1/chat/completions", request)->body();

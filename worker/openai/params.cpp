@@ -146,6 +146,8 @@ GenerationParams parse_generation_params(const json& body,
   }
   if (auto v = get_number(body, "temperature", 0.0, 2.0)) p.temperature = static_cast<float>(*v);
   if (auto v = get_number(body, "top_p", 0.0, 1.0)) p.top_p = static_cast<float>(*v);
+  if (auto v = get_integer(body, "top_k", 0, kIntMax)) p.top_k = static_cast<std::int32_t>(*v);
+  if (auto v = get_number(body, "min_p", 0.0, 1.0)) p.min_p = static_cast<float>(*v);
   if (auto v = get_integer(body, "seed", std::numeric_limits<std::int64_t>::min(),
                            std::numeric_limits<std::int64_t>::max())) {
     p.seed = static_cast<std::uint32_t>(*v);

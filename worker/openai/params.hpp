@@ -42,6 +42,10 @@ struct GenerationParams {
   std::optional<std::int64_t> max_tokens;  // absent: until end of generation or context
   float temperature = 0.8f;                // llama-server's defaults
   float top_p = 0.95f;
+  // llama-server's extensions, with its defaults. top_k also keeps top-p and the final draw off
+  // the full vocabulary: a top-p over a flat distribution of 32k+ tokens sorts them all.
+  std::int32_t top_k = 40;  // 0: the whole vocabulary
+  float min_p = 0.05f;      // 0: off
   std::optional<std::uint32_t> seed;
   std::vector<std::string> stop;
   float presence_penalty = 0.0f;

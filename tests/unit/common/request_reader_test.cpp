@@ -41,6 +41,7 @@ class RequestReaderTest : public ::testing::Test {
     tcp::acceptor acceptor(io_, {asio::ip::make_address("127.0.0.1"), 0});
     client_.connect(acceptor.local_endpoint());
     server_.emplace(acceptor.accept());
+    deadline_.emplace(server_->socket());
     limits_.header_timeout = milliseconds(5000);
     limits_.idle_timeout = milliseconds(5000);
     limits_.body_timeout = milliseconds(5000);
@@ -59,7 +60,7 @@ class RequestReaderTest : public ::testing::Test {
     asio::co_spawn(
         io_,
         [&]() -> asio::awaitable<void> {
-          result = co_await read_request(*server_, buffer_, limits_, first);
+          result = co_await read_request(*server_, *deadline_, buffer_, limits_, first);
         },
         asio::detached);
     io_.restart();
@@ -83,6 +84,7 @@ class RequestReaderTest : public ::testing::Test {
   asio::io_context io_;
   tcp::socket client_{io_};
   std::optional<boost::beast::tcp_stream> server_;
+  std::optional<Deadline> deadline_;
   boost::beast::flat_buffer buffer_;
   ReadLimits limits_;
 };
@@ -340,7 +342,7 @@ TEST_F(RequestReaderTest, ExpectContinueWithTooLargeABodyIsRefusedWithoutAnInter
 TEST_F(RequestReaderTest, WriteErrorSendsJsonAndClosesWhenAsked) {
   // write_error keeps a reference to the error: it must outlive the coroutine.
   const ApiError error(ErrorKind::payload_too_large, "too big");
-  asio::co_spawn(io_, write_error(*server_, error, /*close=*/true), asio::detached);
+  asio::co_spawn(io_, write_error(*server_, *deadline_, error, /*close=*/true), asio::detached);
   io_.run_for(kTestBound);
   asio::streambuf in;
   boost::system::error_code ec;
@@ -355,7 +357,7 @@ TEST_F(RequestReaderTest, WriteErrorSendsJsonAndClosesWhenAsked) {
 
 TEST_F(RequestReaderTest, WriteErrorAsksForBearerOn401) {
   const ApiError error(ErrorKind::unauthorized, "no key");
-  asio::co_spawn(io_, write_error(*server_, error, /*close=*/false), asio::detached);
+  asio::co_spawn(io_, write_error(*server_, *deadline_, error, /*close=*/false), asio::detached);
   io_.run_for(kTestBound);
   const std::string header = client_reads_header();
   EXPECT_THAT(header, StartsWith("HTTP/1.1 401 "));

@@ -52,7 +52,14 @@ SamplerPtr make_sampler(const llama_vocab* vocab, const openai::GenerationParams
   if (params.temperature <= 0.0f) {
     llama_sampler_chain_add(chain.get(), llama_sampler_init_greedy());
   } else {
+    // llama-server's order: cut to the top k first, so the rest works on k tokens.
+    if (params.top_k > 0) {
+      llama_sampler_chain_add(chain.get(), llama_sampler_init_top_k(params.top_k));
+    }
     llama_sampler_chain_add(chain.get(), llama_sampler_init_top_p(params.top_p, 1));
+    if (params.min_p > 0.0f) {
+      llama_sampler_chain_add(chain.get(), llama_sampler_init_min_p(params.min_p, 1));
+    }
     llama_sampler_chain_add(chain.get(), llama_sampler_init_temp(params.temperature));
     llama_sampler_chain_add(chain.get(), llama_sampler_init_dist(seed));
   }
