@@ -184,7 +184,9 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
                            "; an operator can restart it",
                        "model", "model_failed");
       }
-      if (state == ModelState::stopped || state == ModelState::stopping) {
+      // Only a model meant to stay down is refused at once: during a restart, and before the
+      // first start, it passes through `stopping` and `stopped` on its way up.
+      if (!model->wants_running()) {
         throw ApiError(ErrorKind::unavailable, "model '" + name + "' is stopped", "model",
                        "model_stopped");
       }

@@ -69,13 +69,13 @@ class PosixWorkerProcess final : public WorkerProcess {
   int pid() const override { return pid_; }
   const std::string& worker_id() const { return worker_id_; }
 
+  boost::asio::awaitable<void> wait_exited() override;
   boost::asio::awaitable<ExitInfo> wait_exit() override;
   boost::asio::awaitable<ExitInfo> stop(std::chrono::milliseconds grace) override;
 
  private:
   struct Output;
 
-  boost::asio::awaitable<void> wait_until_exited();
   void signal_tree(int sig);
   void reap();
   boost::asio::awaitable<void> kill_stragglers();

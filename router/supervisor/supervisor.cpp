@@ -89,6 +89,7 @@ Supervisor::Supervisor(asio::any_io_executor executor, config::ModelConfig model
       last_error_ = std::string("internal error: ") + e.what();
     }
     finished_ = true;
+    want_running_ = false;
     set_state(ModelState::failed);
     state_changed_.notify_all();  // wakes shutdown() even if the state was failed already
   });
@@ -101,6 +102,8 @@ void Supervisor::restart() { command(Command::restart); }
 void Supervisor::command(Command command) {
   if (pending_ == Command::shutdown) return;  // shutting down is final
   pending_ = command;
+  // Known from now on, not only once run() takes the command: a stop takes a while.
+  want_running_ = command == Command::start || command == Command::restart;
   wake_.notify_all();
 }
 
@@ -173,16 +176,15 @@ asio::awaitable<void> Supervisor::run() {
     co_await predecessor_->shutdown();
     predecessor_.reset();
   }
-  bool want_running = true;
   bool gave_up = false;
   for (;;) {
     if (pending_ == Command::shutdown) break;
-    if (!want_running) {
+    if (!want_running_) {
       set_state(gave_up ? ModelState::failed : ModelState::stopped);
       const Command command = co_await next_command(false);
       if (command == Command::shutdown) break;
       if (command == Command::start || command == Command::restart) {
-        want_running = true;
+        want_running_ = true;  // also over a restart decision taken after the command came
         gave_up = false;
         history_ = {};
         last_error_.reset();
@@ -190,13 +192,14 @@ asio::awaitable<void> Supervisor::run() {
       continue;
     }
 
-    const RunEnd end =
-        model_.source == config::Source::url ? co_await run_remote() : co_await run_worker();
-    if (end.command == Command::shutdown) break;
-    if (end.command == Command::stop) {
-      want_running = false;
-      continue;
+    RunEnd end;
+    if (model_.source == config::Source::url) {
+      end.command = co_await run_remote();
+    } else {
+      end = co_await run_worker();
     }
+    if (end.command == Command::shutdown) break;
+    if (end.command == Command::stop) continue;
     if (end.command == Command::restart) {
       history_ = {};
       continue;
@@ -210,19 +213,16 @@ asio::awaitable<void> Supervisor::run() {
     // Keep the cause (exit status, failed probe, spawn error) in front of what follows from it.
     last_error_ = last_error_ ? *last_error_ + "; " + decision.reason : decision.reason;
     if (!decision.restart) {
-      want_running = false;
+      want_running_ = false;
       gave_up = decision.give_up;
       continue;
     }
     ++restarts_;
     set_state(ModelState::backoff);
     co_await sleep_or_command(decision.delay);
-    // A command that arrived during the backoff is handled at the top of the loop.
-    if (pending_ == Command::restart || pending_ == Command::start) pending_ = Command::none;
-    if (pending_ == Command::stop) {
-      pending_ = Command::none;
-      want_running = false;
-    }
+    // A command that arrived during the backoff has set want_running_; a shutdown is handled
+    // at the top of the loop.
+    if (pending_ != Command::shutdown) pending_ = Command::none;
   }
   finished_ = true;
   set_state(ModelState::stopped);
@@ -252,10 +252,13 @@ asio::awaitable<Supervisor::RunEnd> Supervisor::run_worker() {
   ready_since_.reset();
   spdlog::info("model {}: spawned pid {} on port {}", model_.name, pid_, port);
 
-  auto result = co_await (process->wait_exit() || watch_health() || next_command(true));
+  auto result = co_await (process->wait_exited() || watch_health() || next_command(true));
   RunEnd end;
   if (result.index() == 0) {
-    const ExitInfo& exit = std::get<0>(result);
+    // Not ready from the moment the worker is gone: reaping it and draining its output take a
+    // while, and requests meanwhile must wait for the next worker, not meet a dead port.
+    set_state(ModelState::unhealthy);
+    const ExitInfo exit = co_await process->wait_exit();
     end.kind = exit.clean() ? EndKind::clean_exit : EndKind::failed_exit;
     last_error_ = "worker " + exit.to_string();
   } else if (result.index() == 1) {
@@ -276,23 +279,36 @@ asio::awaitable<Supervisor::RunEnd> Supervisor::run_worker() {
   co_return end;
 }
 
-asio::awaitable<Supervisor::RunEnd> Supervisor::run_remote() {
-  set_state(ModelState::starting);
+asio::awaitable<Supervisor::Command> Supervisor::run_remote() {
   if (auto address = upstream_of_url(model_.url)) upstream_ = *address;
-  ++generation_;
-  started_at_ = SteadyClock::now();
-  ready_since_.reset();
-  auto result = co_await (watch_health() || next_command(true));
-  RunEnd end;
-  if (result.index() == 0) {
-    end.kind = std::get<0>(result);
+  // The restart policy is for processes the router owns: a remote server that stops answering
+  // is someone else's to fix, so it is probed until it answers again, never given up on.
+  for (;;) {
+    set_state(ModelState::starting);
+    // Pooled connections to a server that went away must not be reused once it is back.
+    ++generation_;
+    started_at_ = SteadyClock::now();
+    ready_since_.reset();
+    auto watched = co_await (watch_health() || next_command(true));
+    ready_since_.reset();
+    if (watched.index() == 1) co_return std::get<1>(watched);
     set_state(ModelState::unhealthy);
-  } else {
-    end.command = std::get<1>(result);
+    spdlog::warn("model {}: {}; probing it every {}ms until it answers", model_.name,
+                 last_error_.value_or("remote server not healthy"), model_.health.interval.count());
+    auto recovered = co_await (wait_until_healthy() || next_command(true));
+    if (recovered.index() == 1) co_return std::get<1>(recovered);
   }
-  end.healthy_for = ready_since_ ? since(*ready_since_) : milliseconds(0);
-  ready_since_.reset();
-  co_return end;
+}
+
+asio::awaitable<void> Supervisor::wait_until_healthy() {
+  const auto& health = model_.health;
+  const std::string path = upstream_.base_path + health.path;
+  for (;;) {
+    co_await sleep_for(health.interval);
+    const ProbeResult probe =
+        co_await probe_http(upstream_.host, upstream_.port, path, health.timeout);
+    if (probe.ok()) co_return;
+  }
 }
 
 asio::awaitable<EndKind> Supervisor::watch_health() {

@@ -1,19 +1,29 @@
 // One Supervisor per model: spawns its worker, probes its health, restarts it by policy, and
 // tells request handlers when it can take traffic.
 //
-//                 start()/restart()                 probe 200
-//   stopped ─────────────────────────► starting ───────────────────► ready
-//     ▲                                 ▲   │                          │
-//     │ stop() (any state)              │   │ exit / startup_timeout   │ failure_threshold
-//     │                                 │   ▼                          │ probes failed
-//   stopping ◄── stop() ──   backoff ◄──┴── decide_restart ◄── unhealthy (worker stopped)
-//                              │                │                      ▲
-//                              │ delay elapsed  │ too many restarts    │ exit while ready
-//                              └──► starting    ▼                      │ goes straight to
-//                                             failed ──restart()──► starting   decide_restart
+//                  start() / restart()                probe 200
+//   stopped ───────────────────────────► starting ─────────────► ready
+//     ▲                                   ▲    │                   │
+//     │                                   │    │ exit or           │ exit or failure_threshold
+//     │ worker reaped                     │    │ startup_timeout   │ probes failed in a row
+//     │                                   │    ▼                   │
+//   stopping ◄── stop() (any state)       │  unhealthy ◄───────────┘
+//   (then starting after a restart())     │    │ worker stopped and reaped
+//                           delay elapsed │    ▼
+//                                      backoff ◄── decide_restart ──► failed (too many restarts,
+//                                                        │            or policy never)
+//                                 no restart after a     │              │ start() / restart()
+//                                 clean exit: stopped ◄──┘              ▼
+//                                                                     starting
 //
-// `url:` models have no process: they go starting -> ready on a healthy probe and back to
-// starting when probes fail, and are never spawned.
+// `url:` models have no process and no restart policy: never spawned, never `failed`; stop()
+// and restart() act on them as above.
+//
+//               probe 200           failure_threshold probes failed in a row
+//   starting ──────────────► ready ─────────────────────────────────────────► unhealthy
+//     ▲   │ startup_timeout                                                    ▲    │
+//     │   └────────────────────────────────────────────────────────────────────┘    │
+//     └──────────────── a probe (every health.interval) answers 200 ────────────────┘
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -78,6 +88,10 @@ class Supervisor {
 
   const config::ModelConfig& config() const { return model_; }
   ModelState state() const { return state_; }
+  // False once an operator stopped the model, or its restart policy let it stay down: nothing
+  // will bring it back by itself, so a request need not wait for it. True during a restart and
+  // before the first start, when the state passes through `stopped` or `stopping` on its way up.
+  bool wants_running() const { return want_running_; }
   ModelSnapshot snapshot() const;
   std::optional<std::string> last_error() const { return last_error_; }
   // Where to send requests; only meaningful while ready. Changes with every spawn.
@@ -96,17 +110,19 @@ class Supervisor {
   enum class Command { none, start, stop, restart, shutdown };
   struct RunEnd {
     EndKind kind = EndKind::clean_exit;
-    std::optional<ExitInfo> exit;
     std::chrono::milliseconds healthy_for{0};
     Command command = Command::none;  // set when an operator command ended the run
   };
 
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<RunEnd> run_worker();
-  boost::asio::awaitable<RunEnd> run_remote();
+  // Probes a remote server for as long as it stays configured; returns only for a command.
+  boost::asio::awaitable<Command> run_remote();
   // Probes until startup_timeout (returns startup_timeout) or, once ready, until
   // failure_threshold liveness failures in a row (returns unhealthy).
   boost::asio::awaitable<EndKind> watch_health();
+  // Probes every health.interval until one answers 200.
+  boost::asio::awaitable<void> wait_until_healthy();
   boost::asio::awaitable<Command> next_command(bool running);
   boost::asio::awaitable<void> sleep_or_command(std::chrono::milliseconds delay);
   void set_state(ModelState state);
@@ -122,6 +138,7 @@ class Supervisor {
   std::chrono::milliseconds drain_timeout_;
 
   ModelState state_ = ModelState::stopped;
+  bool want_running_ = true;
   Command pending_ = Command::none;
   Notifier wake_;
   Notifier state_changed_;

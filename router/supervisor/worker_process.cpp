@@ -138,7 +138,7 @@ PosixWorkerProcess::~PosixWorkerProcess() {
 
 asio::awaitable<ExitInfo> PosixWorkerProcess::wait_exit() {
   if (!exit_) {
-    co_await wait_until_exited();
+    co_await wait_exited();
     reap();
   }
   co_return co_await report_exit();
@@ -148,12 +148,12 @@ asio::awaitable<ExitInfo> PosixWorkerProcess::stop(std::chrono::milliseconds gra
   if (!exit_) {
     signal_tree(SIGTERM);
     asio::steady_timer timer(executor_, grace);
-    const auto first = co_await (wait_until_exited() || timer.async_wait(asio::use_awaitable));
+    const auto first = co_await (wait_exited() || timer.async_wait(asio::use_awaitable));
     if (first.index() == 1) {
       spdlog::warn("worker {} (pid {}) still running {} ms after SIGTERM; sending SIGKILL",
                    worker_id_, pid_, grace.count());
       signal_tree(SIGKILL);
-      co_await wait_until_exited();
+      co_await wait_exited();
     }
     reap();
   }
@@ -161,7 +161,7 @@ asio::awaitable<ExitInfo> PosixWorkerProcess::stop(std::chrono::milliseconds gra
   co_return co_await report_exit();
 }
 
-asio::awaitable<void> PosixWorkerProcess::wait_until_exited() {
+asio::awaitable<void> PosixWorkerProcess::wait_exited() {
   // The reactor is edge-triggered: an exit that happened while no wait was pending left no edge
   // for this one, so look at the level first.
   while (!pidfd_exited(pidfd_.native_handle())) {

@@ -35,6 +35,9 @@ class WorkerProcess {
  public:
   virtual ~WorkerProcess() = default;
   virtual int pid() const = 0;
+  // Completes as soon as the process has exited, before it is reaped: from then on it serves
+  // nothing, while reaping and draining its output may still take a while. Cancellable.
+  virtual boost::asio::awaitable<void> wait_exited() = 0;
   // Completes once the process has exited and been reaped. Cancellable.
   virtual boost::asio::awaitable<ExitInfo> wait_exit() = 0;
   // SIGTERM to the worker's whole tree, SIGKILL after `grace`; completes when reaped.

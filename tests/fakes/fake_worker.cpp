@@ -135,7 +135,15 @@ class Worker {
   asio::awaitable<bool> handle(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                const Request& request) {
     const std::string_view target = request.target();
-    const std::string_view path = target.substr(0, target.find('?'));
+    std::string_view path = target.substr(0, target.find('?'));
+    if (!options_.base_path.empty()) {
+      if (!path.starts_with(options_.base_path)) {
+        co_return co_await reply(
+            stream, request, 404,
+            error_body(ErrorKind::not_found, "fake_worker: outside --base-path"));
+      }
+      path.remove_prefix(options_.base_path.size());
+    }
     if (path == options_.health_path) co_return co_await health(stream, buffer, request);
     if (path == "/stats") co_return co_await reply(stream, request, 200, stats_json().dump());
     if (!path.starts_with("/v1/")) {

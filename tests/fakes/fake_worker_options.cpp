@@ -43,7 +43,7 @@ class ArgReader {
 
 const char* const kUsage =
     "usage: fake_worker --host H --port P [--name NAME] [--load-delay MS] [--health-path PATH]\n"
-    "  [--hang-health-after MS] [--hang-health-file PATH] [--crash-on-request]\n"
+    "  [--base-path PATH] [--hang-health-after MS] [--hang-health-file PATH] [--crash-on-request]\n"
     "  [--exit-after MS CODE] [--ignore-sigterm] [--fork-grandchild]\n"
     "  [--sse-events N] [--sse-interval MS] [--fail-status CODE]\n";
 
@@ -64,6 +64,8 @@ FakeWorkerOptions parse_options(int argc, char** argv) {
       options.load_delay = args.millis(flag);
     } else if (flag == "--health-path") {
       options.health_path = args.text(flag);
+    } else if (flag == "--base-path") {
+      options.base_path = args.text(flag);
     } else if (flag == "--hang-health-after") {
       options.hang_health_after = args.millis(flag);
     } else if (flag == "--hang-health-file") {

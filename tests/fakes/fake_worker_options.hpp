@@ -16,6 +16,7 @@ struct FakeWorkerOptions {
   std::string name = "fake";
   std::chrono::milliseconds load_delay{0};
   std::string health_path = "/health";
+  std::string base_path;  // "/prefix": serve only below it, like a server behind a url: model
   std::optional<std::chrono::milliseconds> hang_health_after;
   std::optional<std::filesystem::path> hang_health_file;
   bool crash_on_request = false;

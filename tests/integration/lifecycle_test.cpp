@@ -1,6 +1,7 @@
 // Worker lifecycle under the supervisor (S1, S3, S4, S5, S7, S9): crashes and hung health checks
 // restart only the model concerned, a crash loop ends in `failed` until an operator re-arms it,
-// slow loads are waited for, and an operator's stop kills the whole tree and sticks.
+// slow loads and operator restarts are waited for, and an operator's stop kills the whole tree
+// and sticks.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -125,6 +126,24 @@ TEST(LifecycleTest, SlowStartIsNotKilledAndRequestsWaitForIt) {
   EXPECT_EQ(status["state"], "ready");
   EXPECT_EQ(status["pid"], pid);
   EXPECT_EQ(status["restarts"], 0);
+}
+
+TEST(LifecycleTest, RequestDuringAnOperatorRestartWaitsForTheNewWorker) {
+  // The old worker ignores SIGTERM, so the restart spends its stop_timeout in `stopping`; the
+  // new one then loads for a while.
+  TestRouter router(
+      model_yaml("m", {"--ignore-sigterm", "--load-delay", "300"}, "stop_timeout: 3s"));
+  const int old_pid = router.wait_ready("m")["pid"];
+
+  const HttpResponse restart = admin_post(router.admin_port(), "/admin/models/m/restart");
+  ASSERT_EQ(restart.status, 202) << restart.body;
+  router.wait_state("m", "stopping");
+  // Not refused like a stopped model's: it waits for the new worker (queue_timeout is 10 s).
+  const HttpResponse response = router.chat("m");
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_NE(response.json()["pid"], old_pid);
+  EXPECT_EQ(response.json()["pid"], router.model_status("m").value()["pid"]);
+  EXPECT_FALSE(process_exists(old_pid));
 }
 
 TEST(LifecycleTest, NotHealthyWithinStartupTimeoutIsRestarted) {

@@ -1,6 +1,6 @@
 // Routing: by endpoint type and alias, the 4xx answers for requests that name no usable model,
-// multipart model extraction and the /v1/models listing. The fake worker's echo says which
-// model's worker answered.
+// multipart model extraction, the /v1/models listing and X-Request-Id. The fake worker's echo
+// says which model's worker answered and what headers reached it.
 #include <gtest/gtest.h>
 
 #include "tests/integration/router_harness.hpp"
@@ -89,6 +89,36 @@ TEST_F(RoutingTest, TypeMismatchIs400NamingModelTypeAndEndpoint) {
   EXPECT_NE(audio_message.find("'aud'"), std::string::npos) << audio_message;
   EXPECT_NE(audio_message.find("audio"), std::string::npos) << audio_message;
   EXPECT_NE(audio_message.find("/v1/images/generations"), std::string::npos) << audio_message;
+}
+
+TEST_F(RoutingTest, RequestIdOfTheClientReachesTheWorkerAndComesBack) {
+  const HttpResponse given = router_.chat("chat", {}, {{"X-Request-Id", "client-id-42"}});
+  ASSERT_EQ(given.status, 200) << given.body;
+  EXPECT_EQ(given.json()["x_request_id"], "client-id-42");
+  EXPECT_EQ(given.header("X-Request-Id"), "client-id-42");
+}
+
+TEST_F(RoutingTest, RequestIdIsCreatedWhenAbsentOrUnusable) {
+  const HttpResponse created = router_.chat("chat");
+  ASSERT_EQ(created.status, 200) << created.body;
+  const auto id = created.header("X-Request-Id");
+  ASSERT_TRUE(id.has_value());
+  EXPECT_FALSE(id->empty());
+  EXPECT_EQ(created.json()["x_request_id"], *id) << "the worker sees the id the client gets";
+  EXPECT_NE(router_.chat("chat").header("X-Request-Id"), id) << "one id per request";
+
+  // Too long, or not printable: it would end up in the logs as is.
+  for (const std::string& unusable : {std::string(200, 'a'), std::string("two words")}) {
+    const HttpResponse replaced = router_.chat("chat", {}, {{"X-Request-Id", unusable}});
+    ASSERT_EQ(replaced.status, 200) << replaced.body;
+    const auto new_id = replaced.header("X-Request-Id");
+    ASSERT_TRUE(new_id.has_value());
+    EXPECT_NE(*new_id, unusable);
+    EXPECT_EQ(replaced.json()["x_request_id"], *new_id);
+  }
+
+  // Answers the router gives itself carry one too.
+  EXPECT_TRUE(router_.chat("no-such-model").header("X-Request-Id").has_value());
 }
 
 TEST_F(RoutingTest, UnknownModelIs404ListingKnownModels) {

@@ -1,6 +1,7 @@
 // Streaming and cancellation (P2-P4): SSE relayed event by event with the right headers, a
-// departing client closes the worker's connection (streamed or not), and a worker that dies
-// mid-stream or before answering gives the client a clean in-band or 502 error.
+// departing client closes the worker's connection (streamed or not), a worker that dies
+// mid-stream or before answering gives the client a clean in-band or 502 error, and one that
+// falls silent for limits.stream_idle_timeout an in-band error or a 504.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -147,6 +148,46 @@ TEST(StreamingTest, WorkerDyingBeforeItsHeaderIsA502) {
   const auto status = router.process().wait_exit(8s);
   ASSERT_TRUE(status.has_value()) << "the router ignored SIGTERM after its worker crashed";
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status;
+}
+
+// The worker sends its first event at once, then nothing for ten minutes; it answers a
+// non-streaming request only after `delay_ms`.
+TestRouter silent_worker_router() {
+  return TestRouter(model_yaml("m", {"--sse-events", "2", "--sse-interval", "600000"}),
+                    "limits: {stream_idle_timeout: 500ms}\n");
+}
+
+TEST(StreamingTest, StreamSilentForStreamIdleTimeoutEndsWithAnErrorEvent) {
+  TestRouter router = silent_worker_router();
+  router.wait_ready("m");
+
+  SseStream stream(router.port(), "POST", "/v1/chat/completions", chat_body({{"stream", true}}), {},
+                   kLongWait);
+  ASSERT_EQ(stream.status(), 200) << stream.body();
+  std::vector<SseEvent> events;
+  while (auto event = stream.next_event(kLongWait)) events.push_back(*event);
+  EXPECT_NE(stream.end(), StreamEnd::timed_out) << stream.body();
+  ASSERT_EQ(events.size(), 2u) << stream.body();
+  EXPECT_EQ(json::parse(events[0].data)["seq"], 0);
+  EXPECT_EQ(events[1].event, "error");
+  EXPECT_EQ(json::parse(events[1].data)["error"]["code"], "upstream_timeout") << events[1].data;
+  EXPECT_EQ(stream.body().find("[DONE]"), std::string::npos) << stream.body();
+  // The worker's side of the stream is closed too, so it can stop generating.
+  EXPECT_TRUE(wait_until([&] { return router.worker_stats("m")["aborted"] == 1; }, kLongWait))
+      << router.worker_stats("m").dump();
+}
+
+TEST(StreamingTest, RequestSilentForStreamIdleTimeoutIsA504) {
+  TestRouter router = silent_worker_router();
+  router.wait_ready("m");
+
+  const HttpResponse response = router.chat("m", {{"delay_ms", 600000}});
+  ASSERT_EQ(response.status, 504) << response.body;
+  const json error = response.json()["error"];
+  EXPECT_EQ(error["code"], "upstream_timeout");
+  EXPECT_NE(error["message"].get<std::string>().find("'m'"), std::string::npos) << error;
+  EXPECT_TRUE(wait_until([&] { return router.worker_stats("m")["aborted"] == 1; }, kLongWait))
+      << router.worker_stats("m").dump();
 }
 
 }  // namespace

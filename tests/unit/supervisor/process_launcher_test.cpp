@@ -205,6 +205,16 @@ TEST_F(LauncherTest, WaitExitIsCancellableAndCachesTheResult) {
   EXPECT_EQ(wait_exit(*worker).signaled, stopped.signaled);
 }
 
+TEST_F(LauncherTest, WaitExitedReturnsBeforeTheReap) {
+  auto worker = sh("exit 4");
+  run_until_done(io_, worker->wait_exited());
+  const auto stat = read_proc_stat(worker->pid());
+  ASSERT_TRUE(stat.has_value()) << "reaped already";
+  EXPECT_EQ(stat->state, 'Z');
+  EXPECT_EQ(wait_exit(*worker).code, 4);
+  EXPECT_FALSE(read_proc_stat(worker->pid()).has_value()) << "not reaped";
+}
+
 TEST_F(LauncherTest, WaitExitSeesAnExitThatHappenedWhileNobodyWaited) {
   auto worker = spawn({"/bin/true"});
   // Let the reactor see (and drop) the pidfd's edge before anyone waits on it.

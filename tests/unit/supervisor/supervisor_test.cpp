@@ -117,6 +117,8 @@ TEST(PortAllocator, NeverHandsOutAHeldPortTwice) {
 TEST_F(SupervisorTest, NothingHappensBeforeTheExecutorRuns) {
   supervisor_ = std::make_unique<Supervisor>(io_.get_executor(), model(), "w", launcher_, ports_);
   EXPECT_EQ(supervisor_->state(), ModelState::stopped);
+  // Stopped only until its first start: requests wait for it rather than being refused.
+  EXPECT_TRUE(supervisor_->wants_running());
   EXPECT_TRUE(launcher_.specs.empty());
 }
 
@@ -136,9 +138,12 @@ TEST_F(SupervisorTest, FailedSpawnGoesToBackoff) {
 
 TEST_F(SupervisorTest, StopDuringBackoffStopsWithoutAnotherSpawn) {
   Supervisor& s = make(model());
+  EXPECT_TRUE(s.wants_running());
   s.stop();
+  EXPECT_FALSE(s.wants_running()) << "known at once, before the stop is carried out";
   poll();
   EXPECT_EQ(s.state(), ModelState::stopped);
+  EXPECT_FALSE(s.wants_running());
   EXPECT_EQ(launcher_.specs.size(), 1u);
   EXPECT_EQ(s.snapshot().port, 0);
 }
@@ -148,8 +153,10 @@ TEST_F(SupervisorTest, StartAfterStopSpawnsAgain) {
   s.stop();
   poll();
   s.start();
+  EXPECT_TRUE(s.wants_running());
   poll();
   EXPECT_EQ(s.state(), ModelState::backoff);
+  EXPECT_TRUE(s.wants_running());
   EXPECT_EQ(launcher_.specs.size(), 2u);
   EXPECT_EQ(s.snapshot().restarts, 2);
 }
@@ -185,6 +192,7 @@ TEST_F(SupervisorTest, GivesUpAfterMaxRestartsWithinTheWindow) {
 TEST_F(SupervisorTest, NeverPolicyFailsAtOnce) {
   Supervisor& s = make(model(config::RestartPolicy::never));
   EXPECT_EQ(s.state(), ModelState::failed);
+  EXPECT_FALSE(s.wants_running());
   EXPECT_EQ(launcher_.specs.size(), 1u);
   EXPECT_EQ(s.snapshot().restarts, 0);
   EXPECT_EQ(s.snapshot().port, 0);
@@ -193,6 +201,7 @@ TEST_F(SupervisorTest, NeverPolicyFailsAtOnce) {
 TEST_F(SupervisorTest, StartOnAFailedModelTriesAgain) {
   Supervisor& s = make(model(config::RestartPolicy::never));
   s.start();
+  EXPECT_TRUE(s.wants_running());
   poll();
   EXPECT_EQ(s.state(), ModelState::failed);
   EXPECT_EQ(launcher_.specs.size(), 2u);
@@ -206,6 +215,7 @@ TEST_F(SupervisorTest, ShutdownIsFinal) {
   s.restart();
   poll();
   EXPECT_EQ(s.state(), ModelState::stopped);
+  EXPECT_FALSE(s.wants_running());
   EXPECT_EQ(launcher_.specs.size(), 1u);
 }
 
