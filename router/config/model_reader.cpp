@@ -134,9 +134,10 @@ void read_inputs(YamlReader& r, const YAML::Node& n, ModelConfig& model, PlaceTa
     }
   }
   if (!ok) return;
+  // Text is implied: every chat message may carry text, so `inputs: [image]` (an OCR model, say)
+  // means [text, image].
   if (std::find(inputs.begin(), inputs.end(), Input::text) == inputs.end()) {
-    r.error(n, "must include text: every chat message may carry text");
-    return;
+    inputs.insert(inputs.begin(), Input::text);
   }
   model.inputs = std::move(inputs);
 }

@@ -6,7 +6,6 @@
 #include <sndfile.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -14,6 +13,7 @@
 #include <sstream>
 
 #include "test_http_client.hpp"
+#include "tests/support/word_error_rate.hpp"
 #include "worker_process.hpp"
 
 namespace switchyard::test {
@@ -98,35 +98,6 @@ std::uint32_t le32(const std::string& s, std::size_t at) {
   return v;
 }
 
-std::vector<std::string> words_of(const std::string& text) {
-  std::vector<std::string> words;
-  std::string word;
-  for (char c : text + " ") {
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '\'') {
-      word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    } else if (!word.empty()) {
-      words.push_back(word);
-      word.clear();
-    }
-  }
-  return words;
-}
-
-std::size_t edit_distance(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
 std::string base64_decode(const std::string& in) {
   std::string out;
   int bits = 0;
@@ -185,28 +156,17 @@ WorkerProcess* AudioHttp::flite_ = nullptr;
 WorkerProcess* AudioHttp::sphinx_ = nullptr;
 
 TEST_F(AudioHttp, FliteToPocketsphinxRoundTripWordErrorRate) {
-  const std::vector<std::string> sentences = {
-      "The weather is nice today and the sun is shining.",
-      "Please call me back when you get home tonight.",
-      "I would like to order a large pizza with cheese.",
-      "The meeting has been moved to Friday afternoon.",
-      "We need to buy milk and bread from the store.",
-  };
-  std::size_t errors = 0;
-  std::size_t total = 0;
-  for (const std::string& sentence : sentences) {
+  WordErrorTally tally;
+  for (const std::string& sentence : round_trip_sentences()) {
     const auto response = transcribe({{"file", speak_wav(sentence)}, {"model", "sphinx"}});
     ASSERT_EQ(response.status, 200) << response.body;
     const std::string heard = response.json()["text"];
-    const auto expected = words_of(sentence);
-    const std::size_t e = edit_distance(expected, words_of(heard));
-    std::printf("said:  %s\nheard: %s (%zu errors)\n", sentence.c_str(), heard.c_str(), e);
-    errors += e;
-    total += expected.size();
+    const std::size_t errors = tally.add(sentence, heard);
+    std::printf("said:  %s\nheard: %s (%zu errors)\n", sentence.c_str(), heard.c_str(), errors);
   }
-  const double wer = static_cast<double>(errors) / static_cast<double>(total);
-  std::printf("word error rate: %zu/%zu = %.1f%%\n", errors, total, 100 * wer);
-  EXPECT_LE(wer, 0.10);
+  std::printf("word error rate: %zu/%zu = %.1f%%\n", tally.errors(), tally.words(),
+              100 * tally.rate());
+  EXPECT_LE(tally.rate(), 0.10);
 }
 
 TEST_F(AudioHttp, SpeechFormatsParse) {

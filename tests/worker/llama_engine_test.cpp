@@ -5,76 +5,15 @@
 
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
-#include <mutex>
 #include <regex>
+
+#include "engine_test_support.hpp"
 
 namespace switchyard::worker::llama {
 namespace {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
-
-// Collects what an engine answers; wait() blocks until the reply or the stream's end.
-class CollectingSink final : public ResponseSink {
- public:
-  void reply(int status, std::string, std::string body) override {
-    std::lock_guard lock(mutex_);
-    status_ = status;
-    body_ = std::move(body);
-    done_ = true;
-    cv_.notify_all();
-  }
-  void chunk(std::string, std::string data) override {
-    std::lock_guard lock(mutex_);
-    chunks_.push_back(std::move(data));
-  }
-  void end() override {
-    std::lock_guard lock(mutex_);
-    done_ = true;
-    cv_.notify_all();
-  }
-  bool cancelled() const override { return false; }
-
-  bool wait() {
-    std::unique_lock lock(mutex_);
-    return cv_.wait_for(lock, 30s, [&] { return done_; });
-  }
-  int status() const { return status_; }
-  json body() const { return json::parse(body_); }
-  // The JSON payloads of the SSE events, [DONE] excluded.
-  std::vector<json> events() const {
-    std::vector<json> out;
-    for (const auto& c : chunks_) {
-      const std::string payload = c.substr(6, c.size() - 8);  // "data: " ... "\n\n"
-      if (payload != "[DONE]") out.push_back(json::parse(payload));
-    }
-    return out;
-  }
-  const std::vector<std::string>& raw_chunks() const { return chunks_; }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  int status_ = 0;
-  std::string body_;
-  std::vector<std::string> chunks_;
-};
-
-std::unique_ptr<LlamaEngine> load(std::map<std::string, std::string> args) {
-  args.emplace("threads", "1");
-  auto engine = std::make_unique<LlamaEngine>(SWITCHYARD_TINY_MODEL, "tiny", EngineArgs(args));
-  engine->load();
-  return engine;
-}
-
-std::shared_ptr<CollectingSink> call(Engine& engine, const std::string& path, const json& body) {
-  auto sink = std::make_shared<CollectingSink>();
-  engine.submit({path, "application/json", body.dump()}, sink);
-  EXPECT_TRUE(sink->wait());
-  return sink;
-}
 
 json chat(int max_tokens, std::uint32_t seed) {
   return {{"messages", {{{"role", "user"}, {"content", "Tell me a story"}}}},
@@ -86,8 +25,9 @@ class LlamaEngineTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     engine_ =
-        load({{"ctx_size", "128"},
-              {"lora", json::array({{{"path", SWITCHYARD_TINY_LORA}, {"name", "tiny"}}}).dump()}})
+        load_engine(
+            {{"ctx_size", "128"},
+             {"lora", json::array({{{"path", SWITCHYARD_TINY_LORA}, {"name", "tiny"}}}).dump()}})
             .release();
   }
   static void TearDownTestSuite() { delete engine_; }
@@ -223,7 +163,7 @@ TEST_F(LlamaEngineTest, EmbeddingsNeedTheEmbeddingsArg) {
 }
 
 TEST(LlamaEmbeddings, PooledNormalisedVectors) {
-  auto engine = load({{"embeddings", "true"}, {"ctx_size", "64"}});
+  auto engine = load_engine({{"embeddings", "true"}, {"ctx_size", "64"}});
   const json body =
       call(*engine, "/v1/embeddings", {{"input", {"hello world", "a much longer sentence here"}}})
           ->body();

@@ -76,6 +76,19 @@ TEST(CompletionRequest, AcceptsStringOrListPrompt) {
   EXPECT_EQ(rejected_param(parse, R"({})"), "prompt");
 }
 
+TEST(GenerationParams, IgnoreEosForChatAndCompletions) {
+  EXPECT_FALSE(parse_chat_request(parse_body(R"({"messages": [{"role": "user", "content": "x"}]})"))
+                   .params.ignore_eos);
+  EXPECT_TRUE(
+      parse_chat_request(
+          parse_body(R"({"messages": [{"role": "user", "content": "x"}], "ignore_eos": true})"))
+          .params.ignore_eos);
+  EXPECT_TRUE(parse_completion_request(parse_body(R"({"prompt": "a", "ignore_eos": true})"))
+                  .params.ignore_eos);
+  auto parse = [](const json& b) { return parse_completion_request(b); };
+  EXPECT_EQ(rejected_param(parse, R"({"prompt": "a", "ignore_eos": 1})"), "ignore_eos");
+}
+
 TEST(EmbeddingRequest, AcceptsEveryInputShape) {
   EXPECT_EQ(parse_embedding_request(parse_body(R"({"input": "a"})")).inputs.size(), 1u);
   EXPECT_EQ(parse_embedding_request(parse_body(R"({"input": ["a", "b"]})")).inputs.size(), 2u);

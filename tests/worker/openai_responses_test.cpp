@@ -17,14 +17,28 @@ TEST(Responses, ChatCompletionShape) {
 }
 
 TEST(Responses, ChatChunksCarryDeltaAndFinishReason) {
-  const json first = chat_chunk(kMeta, 0, {{"role", "assistant"}}, std::nullopt);
+  const json first = chat_chunk(kMeta, 0, {{"role", "assistant"}}, std::nullopt, false);
   EXPECT_EQ(first["object"], "chat.completion.chunk");
   EXPECT_TRUE(first["choices"][0]["finish_reason"].is_null());
-  const json last = chat_chunk(kMeta, 0, json::object(), std::string("length"));
+  EXPECT_FALSE(first.contains("usage"));
+  const json last = chat_chunk(kMeta, 0, json::object(), std::string("length"), false);
   EXPECT_EQ(last["choices"][0]["finish_reason"], "length");
   const json usage = chat_usage_chunk(kMeta, {3, 4});
   EXPECT_TRUE(usage["choices"].empty());
   EXPECT_EQ(usage["usage"]["completion_tokens"], 4);
+}
+
+TEST(Responses, WithIncludeUsageEveryChunkHasANullUsage) {
+  // OpenAI: with stream_options.include_usage, every chunk but the usage chunk has "usage": null.
+  for (const json& chunk : {chat_chunk(kMeta, 0, {{"content", "hi"}}, std::nullopt, true),
+                            chat_chunk(kMeta, 0, json::object(), std::string("stop"), true),
+                            completion_chunk(kMeta, 0, "hi", std::nullopt, true),
+                            completion_chunk(kMeta, 0, "", std::string("length"), true)}) {
+    ASSERT_TRUE(chunk.contains("usage")) << chunk.dump();
+    EXPECT_TRUE(chunk["usage"].is_null()) << chunk.dump();
+  }
+  EXPECT_FALSE(completion_chunk(kMeta, 0, "hi", std::nullopt, false).contains("usage"));
+  EXPECT_EQ(completion_usage_chunk(kMeta, {3, 4})["usage"]["total_tokens"], 7);
 }
 
 TEST(Responses, Base64IsLittleEndianFloat32) {

@@ -1,9 +1,15 @@
 // Black-box tests: the real switchyard-worker binary with the tiny model on a loopback port.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <functional>
 #include <thread>
 
 #include "test_http_client.hpp"
@@ -22,6 +28,36 @@ json chat(int max_tokens, bool stream = false) {
                {"seed", 1}};
   if (stream) body["stream"] = true;
   return body;
+}
+
+// A request that keeps its slot for all of `max_tokens` (no early end of generation).
+json long_chat(int max_tokens, bool stream = false) {
+  json body = chat(max_tokens, stream);
+  body["ignore_eos"] = true;
+  return body;
+}
+
+// Every event but the usage chunk and [DONE] has "usage": null (OpenAI's include_usage shape).
+void expect_null_usage_until_the_usage_chunk(const std::vector<std::string>& events) {
+  ASSERT_GE(events.size(), 3u);
+  for (std::size_t i = 0; i + 2 < events.size(); ++i) {
+    const json chunk = json::parse(events[i]);
+    ASSERT_TRUE(chunk.contains("usage")) << "event " << i << ": " << events[i];
+    EXPECT_TRUE(chunk["usage"].is_null()) << "event " << i << ": " << events[i];
+  }
+  const json usage = json::parse(events[events.size() - 2]);
+  EXPECT_TRUE(usage["choices"].empty());
+  EXPECT_TRUE(usage["usage"].is_object()) << events[events.size() - 2];
+}
+
+// Polls `predicate` every 10 ms for up to 30 s.
+bool poll_until(const std::function<bool()>& predicate) {
+  const auto deadline = Clock::now() + 30s;
+  while (Clock::now() < deadline) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(10ms);  // polling interval, not synchronisation
+  }
+  return false;
 }
 
 class WorkerHttp : public ::testing::Test {
@@ -78,6 +114,49 @@ TEST_F(WorkerHttp, ChatStreamingShapes) {
   for (std::size_t i = 1; i + 3 < events.size(); ++i) {
     EXPECT_TRUE(json::parse(events[i])["choices"][0]["finish_reason"].is_null());
   }
+  expect_null_usage_until_the_usage_chunk(events);
+}
+
+TEST_F(WorkerHttp, StreamsWithoutIncludeUsageHaveNoUsageKey) {
+  StreamingCall call(worker_->port(), "/v1/chat/completions", chat(3, true).dump());
+  ASSERT_EQ(call.status(), 200);
+  const auto events = call.rest();
+  ASSERT_GE(events.size(), 3u);
+  EXPECT_EQ(events.back(), "[DONE]");
+  for (std::size_t i = 0; i + 1 < events.size(); ++i) {
+    EXPECT_FALSE(json::parse(events[i]).contains("usage")) << events[i];
+  }
+}
+
+TEST_F(WorkerHttp, CompletionsStreamingWithEchoAndIncludeUsage) {
+  const json request = {{"prompt", "The quick brown fox"},
+                        {"max_tokens", 4},
+                        {"seed", 2},
+                        {"echo", true},
+                        {"stream", true},
+                        {"stream_options", {{"include_usage", true}}}};
+  StreamingCall call(worker_->port(), "/v1/completions", request.dump());
+  ASSERT_EQ(call.status(), 200);
+  const auto events = call.rest();
+  ASSERT_GE(events.size(), 4u);
+  EXPECT_EQ(events.back(), "[DONE]");
+  const json echo = json::parse(events.front());
+  EXPECT_EQ(echo["object"], "text_completion");
+  EXPECT_EQ(echo["choices"][0]["text"], "The quick brown fox");
+  const json finish = json::parse(events[events.size() - 3]);
+  EXPECT_EQ(finish["choices"][0]["finish_reason"], "length");
+  expect_null_usage_until_the_usage_chunk(events);
+  EXPECT_EQ(json::parse(events[events.size() - 2])["usage"]["completion_tokens"], 4);
+
+  // The streamed text is the whole response's.
+  std::string streamed;
+  for (std::size_t i = 0; i + 2 < events.size(); ++i) {
+    streamed += json::parse(events[i])["choices"][0]["text"].get<std::string>();
+  }
+  json whole = request;
+  whole.erase("stream");
+  whole.erase("stream_options");
+  EXPECT_EQ(streamed, post("/v1/completions", whole.dump()).json()["choices"][0]["text"]);
 }
 
 TEST_F(WorkerHttp, CompletionsWithAListPrompt) {
@@ -156,7 +235,7 @@ TEST(WorkerParallel, FourStreamsAreBatchedTogether) {
 TEST(WorkerCancel, ClientDisconnectFreesTheSlot) {
   WorkerProcess worker({{"parallel", "1"}, {"ctx_size", "8192"}, {"threads", "1"}});
   {
-    StreamingCall long_call(worker.port(), "/v1/chat/completions", chat(8000, true).dump());
+    StreamingCall long_call(worker.port(), "/v1/chat/completions", long_chat(8000, true).dump());
     ASSERT_EQ(long_call.status(), 200);
     ASSERT_TRUE(long_call.next_event());
     ASSERT_TRUE(long_call.next_event());
@@ -174,7 +253,7 @@ TEST(WorkerCancel, DisconnectIsNoticedWhileNothingIsBeingWritten) {
   // A non-streaming request writes nothing until it is done: only the watch on the socket can
   // notice the client leaving.
   WorkerProcess worker({{"parallel", "1"}, {"ctx_size", "8192"}, {"threads", "1"}});
-  send_and_close(worker.port(), "/v1/chat/completions", chat(8000).dump());
+  send_and_close(worker.port(), "/v1/chat/completions", long_chat(8000).dump());
   const auto start = Clock::now();
   const auto response =
       http_call(worker.port(), "POST", "/v1/chat/completions", chat(3).dump(), 10s);
@@ -184,7 +263,7 @@ TEST(WorkerCancel, DisconnectIsNoticedWhileNothingIsBeingWritten) {
 
 TEST(WorkerShutdown, SigtermDuringAStreamExitsZeroWithinASecond) {
   WorkerProcess worker({{"ctx_size", "8192"}, {"threads", "1"}});
-  StreamingCall call(worker.port(), "/v1/chat/completions", chat(8000, true).dump());
+  StreamingCall call(worker.port(), "/v1/chat/completions", long_chat(8000, true).dump());
   ASSERT_TRUE(call.next_event());
   const auto exit = worker.stop(SIGTERM, 3s);
   ASSERT_TRUE(exit.has_value()) << worker.log();
@@ -220,6 +299,33 @@ TEST(WorkerLora, AdapterIsSelectableByName) {
             without.json()["choices"][0]["message"]["content"]);
   request["lora"] = "missing";
   EXPECT_EQ(http_call(worker.port(), "POST", "/v1/chat/completions", request.dump()).status, 400);
+}
+
+TEST(WorkerStartup, HealthIs503WhileTheModelLoads) {
+  // The model path is a FIFO: llama.cpp's open() of it blocks until a writer comes, which holds
+  // the load for as long as the test likes, without any timing.
+  const std::string fifo = testing::TempDir() + "/loading-" + std::to_string(getpid()) + ".gguf";
+  std::remove(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  WorkerProcess worker("llama", {{"threads", "1"}}, fifo, WorkerProcess::Until::listening);
+  const auto health = http_call(worker.port(), "GET", "/health");
+  EXPECT_EQ(health.status, 503);
+  EXPECT_EQ(health.json()["status"], "loading");
+  const auto request = http_call(worker.port(), "POST", "/v1/chat/completions", chat(2).dump());
+  EXPECT_EQ(request.status, 503);
+  EXPECT_EQ(http_call(worker.port(), "GET", "/health").status, 503);
+
+  // A writer that closes at once: the loader reads an empty file, the load fails, exit 1.
+  int fd = -1;
+  ASSERT_TRUE(poll_until([&] {
+    fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK);  // ENXIO until the loader has it open
+    return fd >= 0;
+  })) << worker.log();
+  close(fd);
+  const auto exit = worker.wait(30s);
+  ASSERT_TRUE(exit.has_value()) << worker.log();
+  EXPECT_EQ(exit->status, 1) << worker.log();
+  std::remove(fifo.c_str());
 }
 
 TEST(WorkerStartup, UnknownArgExitsNamingItAndTheValidOnes) {

@@ -46,8 +46,9 @@ WorkerProcess::WorkerProcess(Args list, const std::string& model) {
   throw std::runtime_error("switchyard-worker did not become ready:\n" + log());
 }
 
-WorkerProcess::WorkerProcess(const std::string& engine, Args list, const std::string& model)
-    : engine_(engine) {
+WorkerProcess::WorkerProcess(const std::string& engine, Args list, const std::string& model,
+                             Until until)
+    : engine_(engine), until_(until) {
   const std::map<std::string, std::string> args(list);
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (start(args, model)) return;
@@ -90,7 +91,8 @@ bool WorkerProcess::start(const std::map<std::string, std::string>& args,
       return false;
     }
     try {
-      if (http_call(port_, "GET", "/health", {}, 2s).status == 200) return true;
+      const int status = http_call(port_, "GET", "/health", {}, 2s).status;
+      if (status == 200 || (until_ == Until::listening && status == 503)) return true;
     } catch (const std::exception&) {
       // not listening yet
     }

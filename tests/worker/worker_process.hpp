@@ -15,11 +15,15 @@ namespace switchyard::test {
 
 class WorkerProcess {
  public:
+  // What the constructor waits for: /health answering 200 (the model loaded), or answering at
+  // all (the server is up; the model may still be loading).
+  enum class Until { ready, listening };
   // Starts the worker and polls /health until 200 (or fails the calling test via exceptions).
   using Args = std::initializer_list<std::pair<const std::string, std::string>>;
   explicit WorkerProcess(Args args, const std::string& model = SWITCHYARD_TINY_MODEL);
   // Runs `--engine engine` (the constructor above runs llama).
-  WorkerProcess(const std::string& engine, Args args, const std::string& model);
+  WorkerProcess(const std::string& engine, Args args, const std::string& model,
+                Until until = Until::ready);
   ~WorkerProcess();
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;
@@ -40,6 +44,7 @@ class WorkerProcess {
  private:
   bool start(const std::map<std::string, std::string>& args, const std::string& model);
   std::string engine_ = "llama";
+  Until until_ = Until::ready;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::string log_path_;

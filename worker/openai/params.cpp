@@ -183,6 +183,7 @@ GenerationParams parse_generation_params(const json& body,
     p.include_usage = get_bool(*options, "include_usage").value_or(false);
   }
   p.json_object = parse_json_object(body);
+  p.ignore_eos = get_bool(body, "ignore_eos").value_or(false);
   p.lora = parse_lora(body);
   get_string(body, "model");  // checked for its type only; `user` is ignored
   return p;

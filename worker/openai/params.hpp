@@ -53,6 +53,9 @@ struct GenerationParams {
   bool stream = false;
   bool include_usage = false;
   bool json_object = false;
+  // llama-server's extension: end-of-generation tokens are never sampled, so generation runs to
+  // max_tokens (or a stop string, or the context's end).
+  bool ignore_eos = false;
   std::optional<std::vector<LoraChoice>> lora;
 };
 

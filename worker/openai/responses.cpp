@@ -43,12 +43,13 @@ json chat_completion(const ResponseMeta& meta, const std::vector<Choice>& choice
 }
 
 json chat_chunk(const ResponseMeta& meta, std::size_t index, json delta,
-                const std::optional<std::string>& finish_reason) {
+                const std::optional<std::string>& finish_reason, bool include_usage) {
   json out = object_base(meta, "chat.completion.chunk");
   out["choices"] = json::array({{{"index", index},
                                  {"delta", std::move(delta)},
                                  {"logprobs", nullptr},
                                  {"finish_reason", finish_json(finish_reason)}}});
+  if (include_usage) out["usage"] = nullptr;
   return out;
 }
 
@@ -75,12 +76,13 @@ json text_completion(const ResponseMeta& meta, const std::vector<Choice>& choice
 }
 
 json completion_chunk(const ResponseMeta& meta, std::size_t index, std::string_view text,
-                      const std::optional<std::string>& finish_reason) {
+                      const std::optional<std::string>& finish_reason, bool include_usage) {
   json out = object_base(meta, "text_completion");
   out["choices"] = json::array({{{"index", index},
                                  {"text", text},
                                  {"logprobs", nullptr},
                                  {"finish_reason", finish_json(finish_reason)}}});
+  if (include_usage) out["usage"] = nullptr;
   return out;
 }
 

@@ -35,15 +35,18 @@ json usage_json(const Usage& usage);
 
 json chat_completion(const ResponseMeta& meta, const std::vector<Choice>& choices,
                      const Usage& usage);
-// One streamed chat chunk; `delta` is {"role": "assistant"}, {"content": ...} or {}.
+// One streamed chat chunk; `delta` is {"role": "assistant"}, {"content": ...} or {}. With
+// `include_usage` (the request's stream_options.include_usage) the chunk carries "usage": null, as
+// OpenAI's do: only the final usage chunk has numbers, and clients may rely on the key's presence.
 json chat_chunk(const ResponseMeta& meta, std::size_t index, json delta,
-                const std::optional<std::string>& finish_reason);
+                const std::optional<std::string>& finish_reason, bool include_usage);
 json chat_usage_chunk(const ResponseMeta& meta, const Usage& usage);
 
 json text_completion(const ResponseMeta& meta, const std::vector<Choice>& choices,
                      const Usage& usage);
+// As chat_chunk, for /v1/completions streams (echoed prompts included).
 json completion_chunk(const ResponseMeta& meta, std::size_t index, std::string_view text,
-                      const std::optional<std::string>& finish_reason);
+                      const std::optional<std::string>& finish_reason, bool include_usage);
 json completion_usage_chunk(const ResponseMeta& meta, const Usage& usage);
 
 // Little-endian float32 bytes in base64, as OpenAI's encoding_format: "base64".

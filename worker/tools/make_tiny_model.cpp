@@ -6,13 +6,19 @@
 //
 //   switchyard-make-model --vocab models/ggml-vocab-llama-spm.gguf --out tiny.gguf
 //       [--n-embd 32] [--n-layer 2] [--n-ff 64] [--n-head 4] [--n-head-kv 4] [--ctx 512]
-//       [--seed 42] [--chat-template chatml|none|TEMPLATE]
+//       [--seed 42] [--chat-template chatml|llama3|none|TEMPLATE] [--eos-boost X]
 //       [--lora-out adapter.gguf] [--lora-rank 4] [--lora-alpha 4] [--lora-seed 7]
 //       [--mmproj-out mmproj.gguf] [--mmproj-seed 11] [--audio-mmproj-out audio-mmproj.gguf]
 //
 // Recipe: set the llama.* hyper-parameters on the vocab file's metadata, let llama.cpp build the
 // model (llama_model_init_from_user, weights N(0, 0.02), norms 1.0) and save it, then add the
 // chat template (the saver does not keep tokenizer.chat_template).
+//
+// --eos-boost X makes end of sequence the likely next token after any token (for the tests of
+// `ignore_eos`): every token embedding gets 1.0 in dimension 0, so the normalised hidden state is
+// dominated by that dimension (about sqrt(n_embd)), and the EOS row of output.weight gets X there;
+// its logit is then about X * sqrt(n_embd) against about 0 for every other token. X = 2 with
+// n_embd 32 samples EOS first almost always.
 #include <ggml.h>
 #include <gguf.h>
 #include <llama.h>
@@ -40,12 +46,21 @@ constexpr std::string_view kChatmlTemplate =
     "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}"
     "{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
+// Llama 3 Instruct's template, shortened (no date or tool handling): a family llama.cpp
+// recognises, other than chatml, for the tests of a model's own template.
+constexpr std::string_view kLlama3Template =
+    "{{ bos_token }}{% for message in messages %}{{ '<|start_header_id|>' + message['role'] + "
+    "'<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}"
+    "{% endif %}";
+
 struct Options {
   std::string vocab;
   std::string out;
   ModelShape shape;
   unsigned seed = 42;
   std::string chat_template = "chatml";
+  float eos_boost = 0.0f;
   std::string lora_out;
   int lora_rank = 4;
   float lora_alpha = 4.0f;
@@ -60,7 +75,8 @@ struct Options {
                "switchyard-make-model: %s\n"
                "usage: switchyard-make-model --vocab VOCAB.gguf --out MODEL.gguf [--n-embd N]\n"
                "  [--n-layer N] [--n-ff N] [--n-head N] [--n-head-kv N] [--ctx N] [--seed N]\n"
-               "  [--chat-template chatml|none|TEMPLATE] [--lora-out ADAPTER.gguf]\n"
+               "  [--chat-template chatml|llama3|none|TEMPLATE] [--eos-boost X]\n"
+               "  [--lora-out ADAPTER.gguf]\n"
                "  [--lora-rank N] [--lora-alpha X] [--lora-seed N]\n"
                "  [--mmproj-out MMPROJ.gguf] [--mmproj-seed N]\n"
                "  [--audio-mmproj-out AUDIO_MMPROJ.gguf]\n",
@@ -77,6 +93,13 @@ Options parse(int argc, char** argv) {
     auto as_int = [&] {
       try {
         return std::stoi(value);
+      } catch (const std::exception&) {
+        usage("bad number for " + key + ": " + value);
+      }
+    };
+    auto as_float = [&] {
+      try {
+        return std::stof(value);
       } catch (const std::exception&) {
         usage("bad number for " + key + ": " + value);
       }
@@ -101,6 +124,8 @@ Options parse(int argc, char** argv) {
       o.seed = static_cast<unsigned>(as_int());
     else if (key == "--chat-template")
       o.chat_template = value;
+    else if (key == "--eos-boost")
+      o.eos_boost = as_float();
     else if (key == "--lora-out")
       o.lora_out = value;
     else if (key == "--lora-rank")
@@ -125,15 +150,29 @@ Options parse(int argc, char** argv) {
 
 struct FillParams {
   unsigned seed;
+  float eos_boost = 0.0f;  // see --eos-boost
+  std::int64_t eos = -1;
 };
+
+// --eos-boost: dimension 0 of every token embedding, and of the EOS row of the output matrix.
+void boost_eos(const ggml_tensor* tensor, const FillParams& params, std::vector<float>& values) {
+  if (params.eos_boost == 0.0f) return;
+  const std::int64_t n_embd = tensor->ne[0];
+  if (std::strcmp(tensor->name, "token_embd.weight") == 0) {
+    for (std::int64_t row = 0; row < tensor->ne[1]; ++row) values[row * n_embd] = 1.0f;
+  } else if (std::strcmp(tensor->name, "output.weight") == 0 && params.eos >= 0) {
+    values[params.eos * n_embd] = params.eos_boost;
+  }
+}
 
 // N(0, 0.02) for weights and 1.0 for norm weights, seeded per tensor name so a given shape and seed
 // always give the same file.
 void fill_tensor(ggml_tensor* tensor, void* user_data) {
   const auto& params = *static_cast<const FillParams*>(user_data);
   const bool is_norm = std::strstr(tensor->name, "norm") != nullptr;
-  const std::vector<float> values = switchyard::tools::random_values(
+  std::vector<float> values = switchyard::tools::random_values(
       ggml_nelements(tensor), switchyard::tools::name_seed(tensor->name, params.seed), 0.02f);
+  boost_eos(tensor, params, values);
   if (tensor->type == GGML_TYPE_F32) {
     std::vector<float> data(values.size(), 1.0f);
     if (!is_norm) data = values;
@@ -173,6 +212,19 @@ void set_hparams(gguf_context* meta, const ModelShape& s, std::uint32_t n_vocab)
   }
 }
 
+std::int64_t eos_token(const gguf_context* meta) {
+  const std::int64_t key = gguf_find_key(meta, "tokenizer.ggml.eos_token_id");
+  if (key < 0) return -1;
+  switch (gguf_get_kv_type(meta, key)) {
+    case GGUF_TYPE_UINT32:
+      return gguf_get_val_u32(meta, key);
+    case GGUF_TYPE_INT32:
+      return gguf_get_val_i32(meta, key);
+    default:
+      return -1;
+  }
+}
+
 std::uint32_t vocab_size(const gguf_context* meta) {
   const std::int64_t key = gguf_find_key(meta, "tokenizer.ggml.tokens");
   if (key < 0) throw std::runtime_error("vocab file has no tokenizer.ggml.tokens");
@@ -189,7 +241,9 @@ void add_chat_template(const std::string& from, const std::string& to, const std
   gguf_context* target = gguf_init_empty();
   gguf_set_kv(target, source);
   if (tmpl != "none") {
-    const std::string text = tmpl == "chatml" ? std::string(kChatmlTemplate) : tmpl;
+    const std::string text = tmpl == "chatml"   ? std::string(kChatmlTemplate)
+                             : tmpl == "llama3" ? std::string(kLlama3Template)
+                                                : tmpl;
     gguf_set_val_str(target, "tokenizer.chat_template", text.c_str());
   }
   for (std::int64_t i = 0; i < gguf_get_n_tensors(source); ++i) {
@@ -216,7 +270,8 @@ int run(const Options& o) {
   const std::uint32_t n_vocab = vocab_size(meta);
   set_hparams(meta, o.shape, n_vocab);
 
-  FillParams fill{o.seed};
+  FillParams fill{o.seed, o.eos_boost, eos_token(meta)};
+  if (o.eos_boost != 0.0f && fill.eos < 0) usage("--eos-boost: the vocab file names no EOS token");
   llama_model_params model_params = llama_model_default_params();
   llama_model* model = llama_model_init_from_user(meta, fill_tensor, &fill, model_params);
   gguf_free(meta);

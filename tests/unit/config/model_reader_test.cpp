@@ -10,6 +10,7 @@ namespace {
 
 using std::chrono::seconds;
 using ::testing::ElementsAre;
+using ::testing::IsEmpty;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
 
@@ -193,12 +194,25 @@ TEST_F(ConfigTest, ArgsMustBeAMap) {
               ElementsAre(diagnostic(2, 39, "duplicate key 'a' in args")));
 }
 
-TEST_F(ConfigTest, InputsAreForTextModelsAndIncludeText) {
+TEST_F(ConfigTest, InputsAreForTextModelsAndImplyText) {
   EXPECT_THAT(
       load_ok("models:\n  m: {url: 'http://h:1', inputs: [text, audio]}\n").models[0].inputs,
       ElementsAre(Input::text, Input::audio));
-  EXPECT_THAT(load("models:\n  m: {url: 'http://h:1', inputs: [image]}\n").errors,
-              ElementsAre(diagnostic(2, 34, "inputs: must include text")));
+  // Text is implied (issue 5 writes the OCR model as `inputs: [image]`).
+  const LoadResult image_only = load("models:\n  m: {url: 'http://h:1', inputs: [image]}\n");
+  EXPECT_THAT(image_only.errors, IsEmpty());
+  EXPECT_THAT(image_only.warnings, IsEmpty());
+  ASSERT_TRUE(image_only.config);
+  EXPECT_THAT(image_only.config->models[0].inputs, ElementsAre(Input::text, Input::image));
+  EXPECT_THAT(
+      load_ok("models:\n  m: {url: 'http://h:1', inputs: [audio, image]}\n").models[0].inputs,
+      ElementsAre(Input::text, Input::audio, Input::image));
+  EXPECT_THAT(load_ok("models:\n  m: {url: 'http://h:1', inputs: []}\n").models[0].inputs,
+              ElementsAre(Input::text));
+  EXPECT_THAT(load("models:\n  m: {url: 'http://h:1', inputs: [image, video]}\n").errors,
+              ElementsAre(diagnostic(2, 42,
+                                     "unknown input 'video'; expected text, image or "
+                                     "audio")));
   EXPECT_THAT(load("models:\n  m: {url: 'http://h:1', inputs: [text, video]}\n").errors,
               ElementsAre(diagnostic(2, 41,
                                      "unknown input 'video'; expected text, image or "

@@ -21,9 +21,10 @@ void Job::on_start(std::size_t choice) {
   if (!spec_.stream || failed_) return;
   if (spec_.kind == JobKind::chat) {
     send_event(openai::chat_chunk(spec_.meta, choice, {{"role", "assistant"}, {"content", ""}},
-                                  std::nullopt));
+                                  std::nullopt, spec_.include_usage));
   } else if (!spec_.echo[choice].empty()) {
-    send_event(openai::completion_chunk(spec_.meta, choice, spec_.echo[choice], std::nullopt));
+    send_event(openai::completion_chunk(spec_.meta, choice, spec_.echo[choice], std::nullopt,
+                                        spec_.include_usage));
   }
 }
 
@@ -34,9 +35,11 @@ void Job::on_text(std::size_t choice, const std::string& text) {
     return;
   }
   if (spec_.kind == JobKind::chat) {
-    send_event(openai::chat_chunk(spec_.meta, choice, {{"content", text}}, std::nullopt));
+    send_event(openai::chat_chunk(spec_.meta, choice, {{"content", text}}, std::nullopt,
+                                  spec_.include_usage));
   } else {
-    send_event(openai::completion_chunk(spec_.meta, choice, text, std::nullopt));
+    send_event(
+        openai::completion_chunk(spec_.meta, choice, text, std::nullopt, spec_.include_usage));
   }
 }
 
@@ -48,9 +51,11 @@ void Job::on_finish(std::size_t choice, std::string finish_reason, std::int64_t 
   choices_[choice].finish_reason = finish_reason;
   if (spec_.stream) {
     if (spec_.kind == JobKind::chat) {
-      send_event(openai::chat_chunk(spec_.meta, choice, json::object(), finish_reason));
+      send_event(openai::chat_chunk(spec_.meta, choice, json::object(), finish_reason,
+                                    spec_.include_usage));
     } else {
-      send_event(openai::completion_chunk(spec_.meta, choice, "", finish_reason));
+      send_event(
+          openai::completion_chunk(spec_.meta, choice, "", finish_reason, spec_.include_usage));
     }
   }
   if (--remaining_ == 0) complete();

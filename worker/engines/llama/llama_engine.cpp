@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "worker/engines/llama/embedder.hpp"
+#include "worker/engines/llama/end_of_generation.hpp"
 #include "worker/engines/llama/sampling.hpp"
 #include "worker/media/image_reader.hpp"
 #include "worker/openai/chat_request.hpp"
@@ -53,6 +54,13 @@ bool abort_unless_running(float, void* stopping) {
   return !static_cast<std::atomic<bool>*>(stopping)->load();
 }
 
+// ggml checks this between the nodes of a graph: once stop() sets the flag, a llama_decode in
+// progress (up to batch_size tokens of prompt, which may take seconds) returns at once (status 2)
+// instead of running to its end, so SIGTERM is done within a second.
+bool abort_when_stopping(void* stopping) {
+  return static_cast<std::atomic<bool>*>(stopping)->load();
+}
+
 }  // namespace
 
 LlamaEngine::LlamaEngine(std::string model_path, std::string model_id, EngineArgs args)
@@ -90,6 +98,7 @@ void LlamaEngine::load() {
                                        : "llama.cpp cannot load the model " + model_path_);
   }
   vocab_ = llama_model_get_vocab(model_.get());
+  end_of_generation_ = end_of_generation_tokens(vocab_);
   lora_.load(model_.get(), options_.lora);
   template_ = ChatTemplate::for_model(model_.get(), options_.chat_template);
   if (options_.mmproj) {
@@ -125,6 +134,8 @@ void LlamaEngine::load() {
   params.n_threads_batch = options_.threads;
   params.embeddings = options_.embeddings;
   params.no_perf = true;
+  params.abort_callback = abort_when_stopping;
+  params.abort_callback_data = &stopping_;
   ctx_.reset(llama_init_from_model(model_.get(), params));
   if (ctx_ && options_.embeddings && llama_pooling_type(ctx_.get()) == LLAMA_POOLING_TYPE_NONE) {
     // A generative model has no pooling of its own: mean-pool its last hidden states.
@@ -304,6 +315,9 @@ void LlamaEngine::enqueue(std::shared_ptr<Job> job, std::vector<std::string> pro
         s.choice = i;
         s.max_tokens = params.max_tokens.value_or(INT64_MAX);
         s.sampler = make_sampler(vocab_, params, seed);
+        if (params.ignore_eos) {
+          s.sampler = ban_tokens(vocab_, end_of_generation_, std::move(s.sampler));
+        }
         s.text = TextStream(params.stop);
         s.lora = lora;
         sequences.push_back(std::move(s));

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "worker/engine.hpp"
 #include "worker/engines/llama/batch_scheduler.hpp"
@@ -63,6 +64,7 @@ class LlamaEngine final : public Engine {
   ContextPtr ctx_;
   MtmdPtr mtmd_;  // with `mmproj`
   const llama_vocab* vocab_ = nullptr;
+  std::vector<llama_token> end_of_generation_;  // what ignore_eos bans
   LoraSet lora_;
   std::optional<ChatTemplate> template_;
   std::unique_ptr<BatchScheduler> scheduler_;

@@ -61,7 +61,8 @@ void OcrReply::send(const nlohmann::json& payload) {
 
 void OcrReply::begin() {
   if (stream_) {
-    send(openai::chat_chunk(meta_, 0, {{"role", "assistant"}, {"content", ""}}, std::nullopt));
+    send(openai::chat_chunk(meta_, 0, {{"role", "assistant"}, {"content", ""}}, std::nullopt,
+                            include_usage_));
   }
 }
 
@@ -78,7 +79,7 @@ bool OcrReply::add(std::string_view text) {
     }
     usage_.completion_tokens += 1;
     if (stream_) {
-      send(openai::chat_chunk(meta_, 0, {{"content", piece}}, std::nullopt));
+      send(openai::chat_chunk(meta_, 0, {{"content", piece}}, std::nullopt, include_usage_));
     } else {
       text_ += piece;
     }
@@ -92,7 +93,7 @@ void OcrReply::finish() {
     sink_->reply_json(openai::chat_completion(meta_, {{text_, reason}}, usage_));
     return;
   }
-  send(openai::chat_chunk(meta_, 0, nlohmann::json::object(), reason));
+  send(openai::chat_chunk(meta_, 0, nlohmann::json::object(), reason, include_usage_));
   if (include_usage_) send(openai::chat_usage_chunk(meta_, usage_));
   sink_->chunk(std::string(sse::kContentType), sse::done_event());
   sink_->end();
