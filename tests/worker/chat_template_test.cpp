@@ -26,18 +26,6 @@ constexpr const char* kLlama3 =
     "<|start_header_id|>user<|end_header_id|>\n\nHello there<|eot_id|>"
     "<|start_header_id|>assistant<|end_header_id|>\n\n";
 
-void quiet(ggml_log_level, const char*, void*) {}
-
-ModelPtr load_vocab(const std::string& path) {
-  llama_log_set(quiet, nullptr);
-  llama_backend_init();
-  llama_model_params params = llama_model_default_params();
-  params.vocab_only = true;
-  ModelPtr model(llama_model_load_from_file(path.c_str(), params));
-  EXPECT_NE(model, nullptr) << path;
-  return model;
-}
-
 TEST(ChatTemplate, TheModelsOwnTemplateComesFromItsMetadata) {
   const ModelPtr model = load_vocab(SWITCHYARD_TINY_MODEL_LLAMA3);
   const ChatTemplate tmpl = ChatTemplate::for_model(model.get(), std::nullopt);

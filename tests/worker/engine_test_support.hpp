@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "worker/engines/llama/llama_engine.hpp"
+#include "worker/engines/llama/llama_handles.hpp"
 
 namespace switchyard::worker::llama {
 
@@ -104,6 +105,17 @@ inline std::shared_ptr<CollectingSink> call(Engine& engine, const std::string& p
   auto sink = submit(engine, path, body);
   EXPECT_TRUE(sink->wait()) << "no answer to " << path;
   return sink;
+}
+
+// A model's vocabulary and metadata only, without weights; llama.cpp's chatter silenced.
+inline ModelPtr load_vocab(const std::string& path) {
+  llama_log_set([](ggml_log_level, const char*, void*) {}, nullptr);
+  llama_backend_init();
+  llama_model_params params = llama_model_default_params();
+  params.vocab_only = true;
+  ModelPtr model(llama_model_load_from_file(path.c_str(), params));
+  EXPECT_NE(model, nullptr) << path;
+  return model;
 }
 
 }  // namespace switchyard::worker::llama

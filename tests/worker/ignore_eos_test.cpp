@@ -15,16 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-void quiet(ggml_log_level, const char*, void*) {}
-
-ModelPtr load_vocab(const std::string& path) {
-  llama_log_set(quiet, nullptr);
-  llama_backend_init();
-  llama_model_params params = llama_model_default_params();
-  params.vocab_only = true;
-  return ModelPtr(llama_model_load_from_file(path.c_str(), params));
-}
-
 // The token a sampler picks from logits that favour `favourite` (10) over `runner_up` (1).
 llama_token pick(llama_sampler* sampler, int n_vocab, llama_token favourite,
                  llama_token runner_up) {

@@ -169,6 +169,8 @@ void BatchScheduler::step() {
 
   lora_.apply(ctx_, *group);
   if (const int rc = llama_decode(ctx_, batch_.get()); rc != 0) {
+    // 2: the abort callback stopped it, i.e. the engine is stopping and every job is cancelled.
+    if (rc == 2) return;
     spdlog::error("llama_decode failed ({}) for a batch of {} tokens", rc, batch_.size());
     for (std::size_t i : order) {
       if (slots_[i] && (slots_[i]->batch_index >= 0 || slots_[i]->n_prompt_done > 0)) {
