@@ -193,7 +193,8 @@ describe('abort', () => {
       assert.ok(e instanceof OpenAI.APIUserAbortError || e.name === 'AbortError', e);
     }
     assert.equal(finish_reason, null, 'the stream ended by itself before the abort');
-    assert.equal(received, 3);
+    // Chunks that arrived in the same read as the third may still be handed out after the abort.
+    assert.ok(received >= 3, `only ${received} chunks before the stream ended`);
     // The router sees the client leave and closes the worker connection...
     await wait_for('no request in flight', 10_000, async () =>
       (await router.admin_json(`/admin/models/${model}`)).requests_in_flight === 0);
