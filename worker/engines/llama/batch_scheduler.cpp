@@ -134,16 +134,20 @@ void BatchScheduler::step() {
   // Sequences with different LoRA scales cannot share a decode: this step serves the group of the
   // first busy slot in round-robin order.
   const std::vector<float>* group = nullptr;
-  std::vector<std::size_t> order;
-  for (std::size_t k = 0; k < slots_.size(); ++k) {
+  for (std::size_t k = 0; k < slots_.size() && group == nullptr; ++k) {
     const std::size_t i = (round_robin_ + k) % slots_.size();
-    if (!slots_[i]) continue;
-    if (group == nullptr) group = &slots_[i]->lora;
-    if (slots_[i]->lora == *group) order.push_back(i);
-    slots_[i]->batch_index = -1;
+    if (slots_[i]) group = &slots_[i]->lora;
   }
   if (group == nullptr) return;
   round_robin_ = (round_robin_ + 1) % slots_.size();
+  // In ascending seq_id order: with one KV stream per sequence llama.cpp splits a batch into
+  // ubatches of consecutive sequences, so [2, 3, 0, 1] would cost two graph runs instead of one.
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (!slots_[i]) continue;
+    slots_[i]->batch_index = -1;
+    if (slots_[i]->lora == *group) order.push_back(i);
+  }
 
   // Generating sequences first (one token each), then prompt chunks with the room left.
   std::vector<std::pair<std::size_t, int>> prompt_taken;
