@@ -277,6 +277,8 @@ worker_binary: ${options.worker}
 ${extra}
 models:
 ${models_yaml}`);
+  // A router of an earlier figure left its router.json (with its ports) here.
+  fs.rmSync(path.join(runtime_dir, 'router.json'), { force: true });
   const router = start(name, options.router,
                        ['--config', conf, '--log-level', options.router_log_level], { dir });
   const info = await wait_for(`${name} router.json`, 30_000, () => {

@@ -159,6 +159,8 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& de
     }
   }
 
+  // The connection may now sit in a long stream: its read buffer is not kept for it meanwhile.
+  if (buffer.size() == 0) buffer.shrink_to_fit();
   ReadResult result;
   result.status = ReadResult::Status::request;
   result.request = parser.release();

@@ -214,7 +214,7 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
       proxy::RelayOptions options;
       options.request_id = request_id;
       options.base_path = upstream.base_path;
-      options.client_address = connection.remote.address().to_string();
+      options.client_address = connection.remote_address;
       options.idle_timeout = config.limits.stream_idle_timeout;
       const proxy::UpstreamKey key{model->config().name, model->generation(), upstream.host,
                                    upstream.port};
@@ -252,12 +252,15 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
   } else {
     context_.metrics.record_model_request(model_name, status, bytes, client_gone, duration);
   }
-  spdlog::info("request id={} client={} model={} endpoint={} {} status={} bytes={} ms={}{}",
-               request_id, connection.remote.address().to_string(), model_name,
-               std::string(request.method_string()), path,
-               client_gone ? std::string("client-gone") : std::to_string(status), bytes,
-               std::chrono::duration_cast<std::chrono::milliseconds>(duration).count(),
-               client_gone ? " (client disconnected)" : "");
+  // The arguments cost allocations even when the line is filtered out.
+  if (spdlog::should_log(spdlog::level::info)) {
+    spdlog::info("request id={} client={} model={} endpoint={} {} status={} bytes={} ms={}{}",
+                 request_id, connection.remote_address, model_name,
+                 std::string(request.method_string()), path,
+                 client_gone ? std::string("client-gone") : std::to_string(status), bytes,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(duration).count(),
+                 client_gone ? " (client disconnected)" : "");
+  }
   co_return keep_alive;
 }
 

@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <string>
 
 #include "common/http/request_reader.hpp"
 
@@ -14,7 +15,7 @@ namespace switchyard::http {
 struct Connection {
   beast::tcp_stream& stream;
   Deadline& deadline;  // times every read and write on `stream`
-  boost::asio::ip::tcp::endpoint remote;
+  std::string remote_address;  // the client's IP, as logged and sent on as X-Forwarded-For
 };
 
 class Handler {

@@ -82,7 +82,7 @@ asio::awaitable<void> Listener::accept_loop() {
 
 asio::awaitable<void> Listener::session(tcp::socket socket) {
   boost::system::error_code ec;
-  const tcp::endpoint remote = socket.remote_endpoint(ec);
+  const std::string remote = socket.remote_endpoint(ec).address().to_string();
   beast::tcp_stream stream(std::move(socket));
   Deadline deadline(stream.socket());
   beast::flat_buffer buffer;
@@ -93,7 +93,7 @@ asio::awaitable<void> Listener::session(tcp::socket socket) {
     ReadResult read = co_await read_request(stream, deadline, buffer, handler_.read_limits(), first);
     if (read.status == ReadResult::Status::closed) break;
     if (read.status == ReadResult::Status::refused) {
-      spdlog::info("refused request from {}: {} {}", remote.address().to_string(),
+      spdlog::info("refused request from {}: {} {}", remote,
                    read.error->status(), read.error->what());
       co_await write_error(stream, deadline, *read.error, true);
       break;

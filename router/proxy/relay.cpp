@@ -4,8 +4,10 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
+#include <algorithm>
 #include <array>
 #include <optional>
+#include <vector>
 
 #include "common/openai_error.hpp"
 #include "common/sse.hpp"
@@ -21,7 +23,11 @@ namespace {
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::seconds kWriteTimeout{30};
-constexpr std::size_t kChunk = 64 * 1024;
+// Body bytes read from the worker at a time. The buffer lives on the heap, sized to what the
+// answer needs: a proxy of thousands of open streams is judged by its memory per stream, and SSE
+// events are small.
+constexpr std::size_t kChunk = 16 * 1024;
+constexpr std::size_t kSseChunk = 2 * 1024;
 
 using UpstreamParser = bhttp::response_parser<bhttp::buffer_body>;
 using UpstreamResponse = bhttp::response<bhttp::buffer_body>;
@@ -197,9 +203,9 @@ asio::awaitable<RelayResult> relay(http::Request& request, http::Connection& cli
   result.status = response.result_int();
 
   ClientWriter writer(client, response);
-  std::array<char, kChunk> buffer;
   // A small complete answer leaves in one write, header and body together.
-  const bool whole = !is_sse && length && *length <= buffer.size();
+  const bool whole = !is_sse && length && *length <= kChunk;
+  std::vector<char> buffer(whole ? std::max<std::uint64_t>(*length, 1) : is_sse ? kSseChunk : kChunk);
   if (!whole && !co_await writer.header()) {
     result.client_gone = true;
     co_return result;
