@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "common/edit_distance.hpp"
 #include "router/config/units.hpp"
 
 namespace switchyard::config {
@@ -26,21 +27,6 @@ std::string_view kind(const YAML::Node& node) {
       break;
   }
   return "nothing";
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t substitution = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
-      diagonal = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, substitution});
-    }
-  }
-  return row[b.size()];
 }
 
 std::string unknown_key_message(std::string_view key, std::string_view context,

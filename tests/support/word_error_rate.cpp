@@ -30,21 +30,6 @@ std::vector<std::string> words_of(const std::string& text) {
   return words;
 }
 
-std::size_t edit_distance(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
 std::size_t WordErrorTally::add(const std::string& said, const std::string& heard) {
   const std::vector<std::string> expected = words_of(said);
   const std::size_t errors = edit_distance(expected, words_of(heard));

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/edit_distance.hpp"
+
 namespace switchyard::test {
 
 // The round trip's five known English sentences (about 4% word errors measured here).
@@ -13,9 +15,6 @@ const std::vector<std::string>& round_trip_sentences();
 
 // Lower-case words: letters, digits and apostrophes; everything else separates them.
 std::vector<std::string> words_of(const std::string& text);
-
-// Word-level Levenshtein distance: substitutions, insertions and deletions.
-std::size_t edit_distance(const std::vector<std::string>& a, const std::vector<std::string>& b);
 
 // Word errors summed over several utterances.
 class WordErrorTally {
