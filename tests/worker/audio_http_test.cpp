@@ -1,7 +1,7 @@
 // Black-box tests of the audio engines: real switchyard-worker processes over HTTP. Speech made by
 // the flite worker is transcribed by the pocketsphinx worker (the round trip), every
-// response_format of both endpoints is parsed, whisper.cpp runs end to end with the tiny
-// random-weight model, and bad input is a clear 400 after which the worker keeps serving.
+// response_format of both endpoints is parsed, and bad input is a clear 400 after which the
+// worker keeps serving. whisper.cpp's tests are in whisper_http_test.cpp.
 #include <gtest/gtest.h>
 #include <sndfile.h>
 
@@ -12,6 +12,7 @@
 #include <regex>
 #include <sstream>
 
+#include "audio_form.hpp"
 #include "test_http_client.hpp"
 #include "tests/support/word_error_rate.hpp"
 #include "worker_process.hpp"
@@ -22,21 +23,9 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kBoundary = "switchyard-audio-test";
 constexpr const char* kPocketsphinxModel = "/usr/share/pocketsphinx/model/en-us";
 constexpr const char* kEspeakData = "/usr/lib/x86_64-linux-gnu/espeak-ng-data";
 
-std::string form(const std::vector<std::pair<std::string, std::string>>& fields) {
-  std::string body;
-  for (const auto& [name, value] : fields) {
-    body += std::string("--") + kBoundary + "\r\nContent-Disposition: form-data; name=\"" + name +
-            "\"" + (name == "file" ? "; filename=\"speech.wav\"\r\nContent-Type: audio/wav" : "") +
-            "\r\n\r\n" + value + "\r\n";
-  }
-  return body + "--" + kBoundary + "--\r\n";
-}
-
-std::string form_type() { return std::string("multipart/form-data; boundary=") + kBoundary; }
 
 struct Decoded {
   int rate = 0;
@@ -436,67 +425,6 @@ TEST(EspeakHttp, SpeaksManyLanguages) {
                                  json({{"input", "Hi."}, {"voice", "klingon"}}).dump());
   ASSERT_EQ(unknown.status, 400);
   EXPECT_NE(unknown.json()["error"]["message"].get<std::string>().find("en-us"), std::string::npos);
-}
-
-TEST(WhisperHttp, TinyModelRunsEndToEnd) {
-  WorkerProcess flite("flite", {}, SWITCHYARD_BINARY_DIR);
-  WorkerProcess whisper("whisper", {{"max_tokens", "8"}, {"threads", "2"}}, SWITCHYARD_TINY_WHISPER);
-  const auto wav = http_call(flite.port(), "POST", "/v1/audio/speech",
-                             json({{"input", "The weather is nice today."}, {"response_format", "wav"}}).dump());
-  ASSERT_EQ(wav.status, 200);
-
-  auto post = [&](const std::string& path,
-                  std::vector<std::pair<std::string, std::string>> fields) {
-    fields.insert(fields.begin(), {"file", wav.body});
-    return http_post(whisper.port(), path, form(fields), form_type());
-  };
-  const auto json_reply = post("/v1/audio/transcriptions", {{"model", "whisper-1"}});
-  ASSERT_EQ(json_reply.status, 200) << json_reply.body;
-  EXPECT_TRUE(json_reply.json()["text"].is_string());  // random text from random weights
-
-  const auto verbose = post("/v1/audio/transcriptions",
-                            {{"response_format", "verbose_json"}, {"language", "en"},
-                             {"timestamp_granularities[]", "word"}});
-  ASSERT_EQ(verbose.status, 200) << verbose.body;
-  const json body = verbose.json();
-  EXPECT_EQ(body["language"], "english");
-  EXPECT_GT(body["duration"].get<double>(), 0.5);
-  ASSERT_GE(body["segments"].size(), 1u);
-  EXPECT_GE(body["segments"][0]["end"].get<double>(), body["segments"][0]["start"].get<double>());
-  for (const json& segment : body["segments"]) {
-    EXPECT_LE(segment["end"].get<double>(), body["duration"].get<double>());
-  }
-  EXPECT_TRUE(body["words"].is_array());
-
-  const auto srt = post("/v1/audio/transcriptions", {{"response_format", "srt"}});
-  ASSERT_EQ(srt.status, 200);
-  EXPECT_TRUE(std::regex_search(srt.body, std::regex(R"(\d\d:\d\d:\d\d,\d\d\d --> )")));
-
-  const auto translated = post("/v1/audio/translations", {{"response_format", "json"}});
-  ASSERT_EQ(translated.status, 200) << translated.body;
-  EXPECT_TRUE(translated.json()["text"].is_string());
-  const auto translated_vtt = post("/v1/audio/translations", {{"response_format", "vtt"}});
-  ASSERT_EQ(translated_vtt.status, 200);
-  EXPECT_EQ(translated_vtt.body.rfind("WEBVTT", 0), 0u);
-
-  StreamingCall call(whisper.port(), "/v1/audio/transcriptions",
-                     form({{"file", wav.body}, {"stream", "true"}}), 60s, form_type());
-  ASSERT_EQ(call.status(), 200) << call.body_so_far();
-  EXPECT_EQ(call.content_type(), "text/event-stream");
-  const auto events = call.rest();
-  ASSERT_GE(events.size(), 1u);
-  for (std::size_t i = 0; i + 1 < events.size(); ++i) {
-    EXPECT_EQ(json::parse(events[i])["type"], "transcript.text.delta");
-  }
-  EXPECT_EQ(json::parse(events.back())["type"], "transcript.text.done");
-
-  const auto bad = post("/v1/audio/transcriptions", {{"language", "de"}});
-  EXPECT_EQ(bad.status, 400);  // the tiny model is English-only
-  EXPECT_EQ(http_post(whisper.port(), "/v1/audio/transcriptions",
-                      form({{"file", "RIFF junk that is not a wave file at all"}}), form_type())
-                .status,
-            400);
-  EXPECT_EQ(http_call(whisper.port(), "GET", "/health").status, 200);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <thread>
 
 #include "common/openai_error.hpp"
@@ -26,37 +27,38 @@ void forward_log(ggml_log_level level, const char* text, void*) {
   line.clear();
 }
 
+// whisper.cpp's own window: one encoder pass. Audio is fed to it a window at a time, so a long
+// file is never held as samples (16 kHz floats: many times the size of an mp3 or opus upload).
+constexpr std::size_t kWindowSamples = 30 * audio::kRecognizerRate;
+
 struct Run {
-  const audio::Recognizer::SegmentCallback* on_segment;
   const audio::Recognizer::CancelledFn* cancelled;
-  audio::Transcript* transcript;
-  whisper_context* ctx;
-  bool words;
-  double duration;  // times past the end of the audio are clamped to it
 };
 
-audio::Segment read_segment(whisper_context* ctx, whisper_state* state, int i, bool words,
-                            double duration) {
-  auto clamp = [duration](double t) { return std::clamp(t, 0.0, duration); };
+// Segment `i` of the last whisper_full() run over a window that starts `offset` seconds into the
+// audio and ends at `end`; whisper's times (centiseconds into the window) are clamped to it.
+audio::Segment read_segment(whisper_context* ctx, int i, bool words, double offset, double end) {
+  auto at = [offset, end](std::int64_t centiseconds) {
+    return std::clamp(offset + static_cast<double>(centiseconds) / 100.0, offset, end);
+  };
   audio::Segment segment;
-  segment.start = clamp(static_cast<double>(whisper_full_get_segment_t0_from_state(state, i)) / 100.0);
-  segment.end = std::max(
-      segment.start, clamp(static_cast<double>(whisper_full_get_segment_t1_from_state(state, i)) / 100.0));
-  segment.text = whisper_full_get_segment_text_from_state(state, i);
+  segment.start = at(whisper_full_get_segment_t0(ctx, i));
+  segment.end = std::max(segment.start, at(whisper_full_get_segment_t1(ctx, i)));
+  segment.text = whisper_full_get_segment_text(ctx, i);
   if (segment.text.empty() || segment.text.front() != ' ') segment.text = " " + segment.text;
-  segment.no_speech_prob = whisper_full_get_segment_no_speech_prob_from_state(state, i);
+  segment.no_speech_prob = whisper_full_get_segment_no_speech_prob(ctx, i);
   const whisper_token eot = whisper_token_eot(ctx);
   double logprob = 0;
-  const int n = whisper_full_n_tokens_from_state(state, i);
+  const int n = whisper_full_n_tokens(ctx, i);
   for (int j = 0; j < n; ++j) {
-    const whisper_token_data data = whisper_full_get_token_data_from_state(state, i, j);
+    const whisper_token_data data = whisper_full_get_token_data(ctx, i, j);
     if (data.id >= eot) continue;  // special and timestamp tokens
     segment.tokens.push_back(data.id);
     logprob += data.plog;
     if (!words) continue;
-    const std::string piece = whisper_full_get_token_text_from_state(ctx, state, i, j);
-    const double t0 = clamp(static_cast<double>(data.t0) / 100.0);
-    const double t1 = std::max(t0, clamp(static_cast<double>(data.t1) / 100.0));
+    const std::string piece = whisper_full_get_token_text(ctx, i, j);
+    const double t0 = at(data.t0);
+    const double t1 = std::max(t0, at(data.t1));
     if (segment.words.empty() || (!piece.empty() && piece.front() == ' ')) {
       const std::size_t start = piece.find_first_not_of(' ');
       segment.words.push_back(
@@ -69,15 +71,6 @@ audio::Segment read_segment(whisper_context* ctx, whisper_state* state, int i, b
   std::erase_if(segment.words, [](const audio::Word& w) { return w.word.empty(); });
   if (!segment.tokens.empty()) segment.avg_logprob = logprob / static_cast<double>(segment.tokens.size());
   return segment;
-}
-
-void on_new_segment(whisper_context*, whisper_state* state, int n_new, void* user) {
-  auto* run = static_cast<Run*>(user);
-  const int total = whisper_full_n_segments_from_state(state);
-  for (int i = total - n_new; i < total; ++i) {
-    run->transcript->segments.push_back(read_segment(run->ctx, state, i, run->words, run->duration));
-    (*run->on_segment)(run->transcript->segments.back());
-  }
 }
 
 bool keep_going(void* user) { return !(*static_cast<Run*>(user)->cancelled)(); }
@@ -142,17 +135,6 @@ audio::Transcript WhisperRecognizer::recognize(audio::AudioDecoder& audio,
                                                const SegmentCallback& on_segment,
                                                const CancelledFn& cancelled) {
   audio::Transcript transcript;
-  // whisper.cpp needs the whole signal (its own 30-second windows over it).
-  std::vector<float> samples;
-  while (!cancelled() && audio.read(samples)) {
-  }
-  transcript.duration = audio.seconds_out();
-  if (cancelled()) return transcript;
-  if (samples.empty()) {
-    throw ApiError(ErrorKind::invalid_request, "the audio file holds no samples (0 seconds)",
-                   "file");
-  }
-
   whisper_full_params params = whisper_full_default_params(
       options_.beam_size > 0 ? WHISPER_SAMPLING_BEAM_SEARCH : WHISPER_SAMPLING_GREEDY);
   if (options_.beam_size > 0) params.beam_search.beam_size = options_.beam_size;
@@ -166,15 +148,11 @@ audio::Transcript WhisperRecognizer::recognize(audio::AudioDecoder& audio,
   params.temperature = options.temperature;
   params.token_timestamps = options.word_timestamps;
   params.max_tokens = options_.max_tokens;
-  params.no_context = true;
   params.print_progress = false;
   params.print_realtime = false;
   params.print_special = false;
   params.print_timestamps = false;
-  Run run{&on_segment, &cancelled, &transcript, ctx_, options.word_timestamps,
-          transcript.duration};
-  params.new_segment_callback = on_new_segment;
-  params.new_segment_callback_user_data = &run;
+  Run run{&cancelled};
   params.encoder_begin_callback = [](whisper_context*, whisper_state*, void* user) {
     return keep_going(user);
   };
@@ -182,10 +160,50 @@ audio::Transcript WhisperRecognizer::recognize(audio::AudioDecoder& audio,
   params.abort_callback = abort_now;
   params.abort_callback_user_data = &run;
 
-  const int result =
-      whisper_full(ctx_, params, samples.data(), static_cast<int>(samples.size()));
+  std::vector<float> window;  // samples from `offset` seconds on
+  double offset = 0;
+  bool more = true;
+  for (bool first = true; !cancelled(); first = false) {
+    while (more && window.size() < kWindowSamples && !cancelled()) {
+      more = audio.read(window, kWindowSamples - window.size());
+    }
+    if (cancelled()) break;
+    if (window.empty()) {
+      if (!first) break;
+      throw ApiError(ErrorKind::invalid_request, "the audio file holds no samples (0 seconds)",
+                     "file");
+    }
+    // The text of earlier windows is the prompt of later ones (whisper's own carry-over).
+    params.no_context = first;
+    if (!first) params.initial_prompt = nullptr;
+    const int result = whisper_full(ctx_, params, window.data(), static_cast<int>(window.size()));
+    if (cancelled()) break;
+    if (result != 0) {
+      throw std::runtime_error("whisper.cpp failed (" + std::to_string(result) + ")");
+    }
+    const double end = offset + static_cast<double>(window.size()) / audio::kRecognizerRate;
+    int n = whisper_full_n_segments(ctx_);
+    // Unless the audio ends here, the window's last segment may be cut off mid-word: it is
+    // decoded again, from its start, with the audio that follows.
+    std::size_t keep_from = window.size();
+    if (more && n >= 2) {
+      const auto t0 = static_cast<std::size_t>(std::max<std::int64_t>(
+          0, whisper_full_get_segment_t0(ctx_, n - 1) * audio::kRecognizerRate / 100));
+      if (t0 > 0 && t0 < window.size()) {
+        keep_from = t0;
+        n -= 1;
+      }
+    }
+    for (int i = 0; i < n; ++i) {
+      transcript.segments.push_back(read_segment(ctx_, i, options.word_timestamps, offset, end));
+      on_segment(transcript.segments.back());
+    }
+    if (!more) break;
+    window.erase(window.begin(), window.begin() + static_cast<std::ptrdiff_t>(keep_from));
+    offset += static_cast<double>(keep_from) / audio::kRecognizerRate;
+  }
+  transcript.duration = audio.seconds_out();
   if (cancelled()) return transcript;
-  if (result != 0) throw std::runtime_error("whisper.cpp failed (" + std::to_string(result) + ")");
   const int lang_id = whisper_full_lang_id(ctx_);
   transcript.language = lang_id >= 0 ? whisper_lang_str_full(lang_id) : "english";
   transcript.temperature = options.temperature;
