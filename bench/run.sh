@@ -48,8 +48,10 @@ if wants 5; then
   model="$build/models/bench-56m.gguf"
   if [[ ! -f "$model" ]]; then
     echo "bench: generating $model" >&2
-    make_model=$(ls "$build/bin/switchyard-make-model" "$build/worker/tools/switchyard-make-model" \
-      2>/dev/null | head -n 1)
+    make_model=
+    for candidate in "$build/bin/switchyard-make-model" "$build/worker/tools/switchyard-make-model"; do
+      [[ -x "$candidate" ]] && { make_model=$candidate; break; }
+    done
     "$make_model" \
       --vocab "$build/_deps/llama.cpp/models/ggml-vocab-llama-spm.gguf" --out "$model" \
       --n-embd 512 --n-layer 8 --n-ff 1408 --n-head 8 --n-head-kv 8 --ctx 2048 --seed 42
