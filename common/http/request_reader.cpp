@@ -94,13 +94,13 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& de
   // A new connection's header is due header_timeout after it opened. On a kept-alive one the
   // wait for the next request is idle time, not a slow client; its header_timeout starts with
   // its first byte.
-  if (first || buffer.size() > 0) deadline.expires_after(limits.header_timeout);
+  const bool waits_idle = !first && buffer.size() == 0;
+  deadline.expires_after(waits_idle ? limits.idle_timeout : limits.header_timeout);
   if (buffer.size() == 0) {
-    if (!first) deadline.expires_after(limits.idle_timeout);
     auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kNoThrow);
     if (ec) co_return closed();
     buffer.commit(n);
-    if (!first) deadline.expires_after(limits.header_timeout);
+    if (waits_idle) deadline.expires_after(limits.header_timeout);
   }
 
   // Beast's header_limit bounds only the fields not yet parsed by one put(): complete fields are

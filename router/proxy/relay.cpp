@@ -32,18 +32,12 @@ constexpr std::size_t kSseChunk = 2 * 1024;
 using UpstreamParser = bhttp::response_parser<bhttp::buffer_body>;
 using UpstreamResponse = bhttp::response<bhttp::buffer_body>;
 
-bool is_hop_by_hop_or(const bhttp::fields::value_type& field,
-                      std::initializer_list<bhttp::field> more) {
-  for (auto name : more) {
-    if (field.name() == name) return true;
-  }
-  return is_hop_by_hop(field.name_string());
-}
-
-template <class Fields>
-void erase_if(Fields& fields, std::initializer_list<bhttp::field> more) {
+// Removes the hop-by-hop fields and those named in `also`.
+void erase_hop_by_hop(bhttp::fields& fields, std::initializer_list<bhttp::field> also) {
   for (auto it = fields.begin(); it != fields.end();) {
-    it = is_hop_by_hop_or(*it, more) ? fields.erase(it) : std::next(it);
+    const bool drop = std::find(also.begin(), also.end(), it->name()) != also.end() ||
+                      is_hop_by_hop(it->name_string());
+    it = drop ? fields.erase(it) : std::next(it);
   }
 }
 
@@ -51,7 +45,7 @@ void erase_if(Fields& fields, std::initializer_list<bhttp::field> more) {
 // handler needs nothing of it afterwards but its method and target.
 void prepare_upstream_request(http::Request& request, const UpstreamKey& key,
                               const RelayOptions& options) {
-  erase_if(request.base(),
+  erase_hop_by_hop(request.base(),
            {bhttp::field::host, bhttp::field::expect, bhttp::field::content_length});
   if (!options.base_path.empty()) request.target(options.base_path + std::string(request.target()));
   request.version(11);
@@ -187,7 +181,7 @@ asio::awaitable<RelayResult> relay(http::Request& request, http::Connection& cli
   const bool upstream_keep_alive = response.keep_alive();
   const bool is_sse =
       boost::algorithm::istarts_with(response[bhttp::field::content_type], sse::kContentType);
-  erase_if(response.base(), {bhttp::field::content_length});
+  erase_hop_by_hop(response.base(), {bhttp::field::content_length});
   if (is_sse) {
     response.set(bhttp::field::cache_control, "no-cache");
     response.set("X-Accel-Buffering", "no");
