@@ -35,7 +35,7 @@ class App {
   boost::asio::awaitable<void> report_to_systemd();
   void retire(registry::SupervisorPtr model);
 
-  boost::asio::io_context io_;
+  boost::asio::io_context io_{1};  // run by one thread: the scheduler skips cross-thread wake-ups
   std::string executable_dir_;
   RouterContext context_;
   supervisor::RuntimeDir runtime_dir_;

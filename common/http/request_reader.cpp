@@ -97,7 +97,7 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& de
   const bool waits_idle = !first && buffer.size() == 0;
   deadline.expires_after(waits_idle ? limits.idle_timeout : limits.header_timeout);
   if (buffer.size() == 0) {
-    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kNoThrow);
+    auto [ec, n] = co_await stream.socket().async_read_some(buffer.prepare(4096), kNoThrow);
     if (ec) co_return closed();
     buffer.commit(n);
     if (waits_idle) deadline.expires_after(limits.header_timeout);
@@ -107,7 +107,7 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& de
   // consumed as they arrive, so a header sent in pieces grows past it. Count the whole block.
   std::uint64_t header_bytes = 0;
   while (!parser.is_header_done()) {
-    auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, kNoThrow);
+    auto [ec, n] = co_await bhttp::async_read_some(stream.socket(), buffer, parser, kNoThrow);
     header_bytes += n;
     if (ec) {
       if (deadline.expired()) {
@@ -146,7 +146,7 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& de
 
   while (!parser.is_done()) {
     deadline.expires_after(limits.body_timeout);
-    auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, kNoThrow);
+    auto [ec, n] = co_await bhttp::async_read_some(stream.socket(), buffer, parser, kNoThrow);
     if (ec) {
       if (deadline.expired()) {
         co_return refuse(ErrorKind::request_timeout, "timed out reading the request body");
@@ -160,7 +160,7 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& de
   }
 
   // The connection may now sit in a long stream: its read buffer is not kept for it meanwhile.
-  if (buffer.size() == 0) buffer.shrink_to_fit();
+  if (limits.release_buffer && buffer.size() == 0) buffer.shrink_to_fit();
   ReadResult result;
   result.status = ReadResult::Status::request;
   result.request = parser.release();

@@ -30,6 +30,10 @@ struct ReadLimits {
   std::chrono::milliseconds body_timeout{30'000};    // longest gap between body bytes
   // Decides the body limit once the header is known (the router's limit depends on the path).
   std::function<std::uint64_t(const RequestHeader&)> body_limit;
+  // Frees the connection's read buffer once a request is read, for a server whose answers may be
+  // long streams. The router leaves it to the relay, which frees it only for a stream: a
+  // short answer is followed by the next request, which would allocate it again.
+  bool release_buffer = true;
 };
 
 struct ReadResult {

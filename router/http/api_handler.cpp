@@ -27,8 +27,12 @@ constexpr int kRetryAfterSeconds = 5;
 
 std::string new_request_id() {
   static std::mt19937_64 rng{std::random_device{}()};
-  char text[17];
-  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(rng()));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text(16, '0');
+  for (std::uint64_t bits = rng(); char& digit : text) {
+    digit = kHex[bits & 0xf];
+    bits >>= 4;
+  }
   return text;
 }
 
@@ -76,6 +80,7 @@ ReadLimits ApiHandler::read_limits() const {
   read.max_header_bytes = limits.max_header_bytes;
   read.header_timeout = limits.header_timeout;
   read.idle_timeout = limits.idle_timeout;
+  read.release_buffer = false;
   const config::BodyLimits body = limits.max_body_bytes;
   read.body_limit = [body](const RequestHeader& header) -> std::uint64_t {
     if (auto route = find_route(path_of(header.target()))) return body.for_type(route->type);
@@ -165,7 +170,7 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
     if (!model) throw unknown_model(model_name, context_.registry);
     if (auto error = check_model_type(model_name, model->config().type, *route)) throw *error;
     if (route->path == "/v1/chat/completions") {
-      if (auto error = check_chat_inputs(model->config(), model_request.body)) throw *error;
+      if (auto error = check_chat_inputs(model->config(), model_request.message_inputs)) throw *error;
     }
 
     proxy::ClientWatch watch(connection.stream);

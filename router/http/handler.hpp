@@ -15,6 +15,7 @@ namespace switchyard::http {
 struct Connection {
   beast::tcp_stream& stream;
   Deadline& deadline;  // times every read and write on `stream`
+  beast::flat_buffer& read_buffer;  // what was read of the next request, if anything
   std::string remote_address;  // the client's IP, as logged and sent on as X-Forwarded-For
 };
 

@@ -87,7 +87,7 @@ asio::awaitable<void> Listener::session(tcp::socket socket) {
   Deadline deadline(stream.socket());
   beast::flat_buffer buffer;
   auto self = connections_.insert(connections_.end(), ConnectionState{&stream, false});
-  Connection connection{stream, deadline, remote};
+  Connection connection{stream, deadline, buffer, remote};
 
   for (bool first = true; !stopping_; first = false) {
     ReadResult read = co_await read_request(stream, deadline, buffer, handler_.read_limits(), first);

@@ -2,7 +2,7 @@
 // messages carry parts the model accepts.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,14 +14,18 @@ namespace switchyard::http {
 
 struct ModelRequest {
   std::string model;
-  nlohmann::json body;  // the parsed JSON body; null for multipart requests
+  // The inputs that parts of chat messages (messages[].content[].type) need: image for
+  // `image_url`, audio for `input_audio`. Empty for multipart requests.
+  std::vector<config::Input> message_inputs;
 };
 
-// Throws ApiError (400) naming what is wrong: malformed JSON, bad multipart, no `model`.
+// Throws ApiError (400) naming what is wrong: malformed JSON, bad multipart, no `model`. A JSON
+// body is scanned, not built into a document: the router needs two facts of it, and every
+// proxied request pays for the scan.
 ModelRequest parse_model_request(const Request& request, const Route& route);
 
 // For chat requests: 400 when a message has an image or audio part the model does not accept.
 std::optional<ApiError> check_chat_inputs(const config::ModelConfig& model,
-                                          const nlohmann::json& body);
+                                          const std::vector<config::Input>& message_inputs);
 
 }  // namespace switchyard::http

@@ -1,11 +1,12 @@
 #include "router/proxy/relay.hpp"
 
-#include <boost/algorithm/string/predicate.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <optional>
 #include <vector>
 
@@ -56,6 +57,34 @@ void prepare_upstream_request(http::Request& request, const UpstreamKey& key,
   request.prepare_payload();
 }
 
+void append_fields(std::string& head, const bhttp::fields& fields) {
+  for (const auto& field : fields) {
+    head.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
+  }
+  head.append("\r\n");
+}
+
+// The request's head as it goes on the wire. Beast's serializer walks a buffer sequence of one
+// piece per field on every write; a proxy sends each head once, so one flat string is cheaper.
+std::string request_head(const http::Request& request) {
+  std::string head;
+  head.reserve(256);
+  head.append(request.method_string()).append(" ").append(request.target());
+  head.append(" HTTP/1.1\r\n");
+  append_fields(head, request.base());
+  return head;
+}
+
+std::string response_head(const UpstreamResponse& response) {
+  std::string head;
+  head.reserve(256);
+  head.append(response.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  head.append(std::to_string(response.result_int())).append(" ");
+  head.append(response.reason()).append("\r\n");
+  append_fields(head, response.base());
+  return head;
+}
+
 bool retryable(const error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
@@ -72,43 +101,63 @@ ApiError upstream_failure(const error_code& ec, const UpstreamKey& key) {
                   std::nullopt, "upstream_error");
 }
 
+// The pieces of one gather write.
+template <class... Pieces>
+std::array<asio::const_buffer, sizeof...(Pieces)> const_buffers(const Pieces&... pieces) {
+  return {asio::const_buffer(asio::buffer(pieces))...};
+}
+
 // Writes the worker's response (its header edited in place) to the client: in one write when
-// the whole body is at hand, else the header and then each piece as it arrives.
+// the whole body is at hand, else the header and then each piece as it arrives, with the chunk
+// framing added here when the response is chunked.
 class ClientWriter {
  public:
-  ClientWriter(http::Connection& client, UpstreamResponse& response)
-      : client_(client), serializer_(response), response_(response) {}
+  ClientWriter(http::Connection& client, const UpstreamResponse& response)
+      : client_(client), head_(response_head(response)), chunked_(response.chunked()) {}
 
   asio::awaitable<bool> header() {
+    const bool sent = co_await send(const_buffers(head_));
+    head_.clear();
+    head_.shrink_to_fit();  // a long stream does not keep it
+    co_return sent;
+  }
+
+  asio::awaitable<bool> piece(const char* data, std::size_t size) {
+    if (size == 0) co_return true;
+    if (!chunked_) co_return co_await send(const_buffers(asio::buffer(data, size)));
+    char size_line[24];
+    const int length = std::snprintf(size_line, sizeof(size_line), "%zx\r\n", size);
+    co_return co_await send(const_buffers(asio::buffer(size_line, static_cast<std::size_t>(length)),
+                                          asio::buffer(data, size), asio::buffer("\r\n", 2)));
+  }
+
+  // The end of the body; a response whose header has not gone yet leaves with it, in one write.
+  asio::awaitable<bool> finish(const char* data = nullptr, std::size_t size = 0) {
+    static constexpr std::string_view kLastChunk = "0\r\n\r\n";
+    if (!head_.empty()) {
+      if (!chunked_) {
+        co_return co_await send(const_buffers(head_, asio::buffer(data, size)));
+      }
+      if (!co_await header()) co_return false;
+    }
+    if (!co_await piece(data, size)) co_return false;
+    if (!chunked_) co_return true;
+    co_return co_await send(const_buffers(asio::buffer(kLastChunk)));
+  }
+
+ private:
+  template <class Buffers>
+  asio::awaitable<bool> send(const Buffers& buffers) {
     client_.deadline.expires_after(kWriteTimeout);
-    auto [ec, n] = co_await bhttp::async_write_header(client_.stream, serializer_, kNoThrow);
+    auto [ec, n] = co_await asio::async_write(client_.stream.socket(), buffers, kNoThrow);
     // Left armed, it would cancel the ClientWatch's wait during a long silence of the worker.
     client_.deadline.expires_never();
     co_return !ec;
   }
 
-  asio::awaitable<bool> piece(const char* data, std::size_t size) {
-    co_return co_await write(data, size, true);
-  }
-
-  asio::awaitable<bool> finish(const char* data = nullptr, std::size_t size = 0) {
-    co_return co_await write(data, size, false);
-  }
-
- private:
-  asio::awaitable<bool> write(const char* data, std::size_t size, bool more) {
-    response_.body().data = const_cast<char*>(data);
-    response_.body().size = size;
-    response_.body().more = more;
-    client_.deadline.expires_after(kWriteTimeout);
-    auto [ec, n] = co_await bhttp::async_write(client_.stream, serializer_, kNoThrow);
-    client_.deadline.expires_never();
-    co_return !ec || ec == bhttp::error::need_buffer;
-  }
-
   http::Connection& client_;
-  bhttp::response_serializer<bhttp::buffer_body> serializer_;
-  UpstreamResponse& response_;
+  std::string head_;
+  bool chunked_;
 };
 
 }  // namespace
@@ -119,7 +168,7 @@ bool is_hop_by_hop(std::string_view name) {
       "proxy-authorization", "te",       "trailer",          "transfer-encoding",
       "upgrade",    "authorization"};
   for (auto field : kFields) {
-    if (boost::algorithm::iequals(name, field)) return true;
+    if (beast::iequals(name, field)) return true;
   }
   return false;
 }
@@ -130,6 +179,7 @@ asio::awaitable<RelayResult> relay(http::Request& request, http::Connection& cli
   RelayResult result;
   const bool client_keep_alive = request.keep_alive();
   prepare_upstream_request(request, key, options);
+  const std::string head = request_head(request);
 
   UpstreamConnectionPtr upstream;
   std::optional<UpstreamParser> parser;
@@ -160,12 +210,13 @@ asio::awaitable<RelayResult> relay(http::Request& request, http::Connection& cli
       co_return result;
     }
     upstream->deadline.expires_after(kWriteTimeout);
-    auto [write_ec, written] = co_await bhttp::async_write(stream, request, kNoThrow);
+    auto [write_ec, written] = co_await asio::async_write(
+        stream.socket(), const_buffers(head, request.body()), kNoThrow);
     error_code ec = timed_out(write_ec);
     if (!ec) {
       upstream->deadline.expires_after(options.idle_timeout);
-      auto [read_ec, read] = co_await bhttp::async_read_header(stream, upstream->buffer, *parser,
-                                                               kNoThrow);
+      auto [read_ec, read] = co_await bhttp::async_read_header(
+          stream.socket(), upstream->buffer, *parser, kNoThrow);
       ec = timed_out(read_ec);
     }
     if (watch.gone()) {
@@ -180,9 +231,12 @@ asio::awaitable<RelayResult> relay(http::Request& request, http::Connection& cli
   UpstreamResponse& response = parser->get();
   const bool upstream_keep_alive = response.keep_alive();
   const bool is_sse =
-      boost::algorithm::istarts_with(response[bhttp::field::content_type], sse::kContentType);
+      beast::iequals(response[bhttp::field::content_type].substr(0, sse::kContentType.size()),
+                     sse::kContentType);
   erase_hop_by_hop(response.base(), {bhttp::field::content_length});
   if (is_sse) {
+    // An open stream is judged by its memory: the client's read buffer waits empty meanwhile.
+    if (client.read_buffer.size() == 0) client.read_buffer.shrink_to_fit();
     response.set(bhttp::field::cache_control, "no-cache");
     response.set("X-Accel-Buffering", "no");
   }
@@ -210,7 +264,8 @@ asio::awaitable<RelayResult> relay(http::Request& request, http::Connection& cli
     response.body().size = buffer.size() - held;
     upstream->deadline.expires_after(options.idle_timeout);
     auto [read_ec, n] =
-        co_await bhttp::async_read_some(upstream->stream, upstream->buffer, *parser, kNoThrow);
+        co_await bhttp::async_read_some(upstream->stream.socket(), upstream->buffer, *parser,
+                                        kNoThrow);
     const error_code ec = timed_out(read_ec);
     const std::size_t got = buffer.size() - held - response.body().size;
     if (whole) {

@@ -64,8 +64,40 @@ TEST(ParseModelRequest, JsonBodyWithModel) {
   const auto result = parse_model_request(
       json_request(R"({"model":"qwen","messages":[{"role":"user","content":"hi"}]})"), chat());
   EXPECT_EQ(result.model, "qwen");
-  ASSERT_TRUE(result.body.is_object());
-  EXPECT_EQ(result.body["messages"][0]["content"], "hi");
+  EXPECT_TRUE(result.message_inputs.empty());
+}
+
+TEST(ParseModelRequest, OnlyTheTopLevelModelCounts) {
+  const ApiError nested = parse_error(
+      json_request(R"({"options":{"model":"qwen"},"messages":[{"model":"x","content":"hi"}]})"),
+      chat());
+  EXPECT_THAT(nested.what(), HasSubstr("missing required parameter 'model'"));
+  EXPECT_EQ(parse_model_request(json_request(R"({"a":{"model":"inner"},"model":"outer"})"), chat())
+                .model,
+            "outer");
+}
+
+TEST(ParseModelRequest, TheLastOfDuplicateModelKeysWinsAsInADocument) {
+  EXPECT_EQ(parse_model_request(json_request(R"({"model":"a","model":"b"})"), chat()).model, "b");
+  const ApiError error = parse_error(json_request(R"({"model":"a","model":null})"), chat());
+  EXPECT_THAT(error.what(), HasSubstr("non-empty string"));
+}
+
+TEST(ParseModelRequest, ModelThatIsAnObjectOrArrayIsRefused) {
+  for (const char* body : {R"({"model":{"name":"qwen"}})", R"({"model":["qwen"]})"}) {
+    const ApiError error = parse_error(json_request(body), chat());
+    EXPECT_THAT(error.what(), HasSubstr("'model' must be a non-empty string")) << body;
+  }
+}
+
+TEST(ParseModelRequest, MessagePartTypesAreCollected) {
+  const auto result = parse_model_request(
+      json_request(R"({"model":"m","type":"image_url","messages":[{"role":"user","content":[)"
+                   R"({"type":"input_audio","input_audio":{"type":"image_url"}},)"
+                   R"({"type":"text","text":"image_url"},{"type":"image_url"}]}]})"),
+      chat());
+  EXPECT_EQ(result.message_inputs,
+            (std::vector<config::Input>{config::Input::audio, config::Input::image}));
 }
 
 TEST(ParseModelRequest, JsonModelNameIsTakenVerbatim) {
@@ -134,7 +166,7 @@ TEST(ParseModelRequest, MultipartWithModel) {
       multipart_request(form("file", "RIFF") + form("model", "whisper-1") + "--b0undary--\r\n"),
       transcriptions());
   EXPECT_EQ(result.model, "whisper-1");
-  EXPECT_TRUE(result.body.is_null());
+  EXPECT_TRUE(result.message_inputs.empty());
 }
 
 TEST(ParseModelRequest, MalformedMultipart) {
@@ -169,13 +201,20 @@ TEST(ParseModelRequest, MultipartWithEmptyModelField) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// check_chat_inputs
+// check_chat_inputs, on what parse_model_request scans out of a body
 
 config::ModelConfig text_model(std::vector<config::Input> inputs) {
   config::ModelConfig model;
   model.name = "qwen";
   model.inputs = std::move(inputs);
   return model;
+}
+
+std::optional<ApiError> check_body(const config::ModelConfig& model, json body) {
+  if (body.is_null()) return check_chat_inputs(model, {});  // multipart requests
+  body["model"] = "qwen";
+  return check_chat_inputs(model,
+                           parse_model_request(json_request(body.dump()), chat()).message_inputs);
 }
 
 json chat_with_parts(json parts) {
@@ -191,7 +230,7 @@ const json kAudioPart = {{"type", "input_audio"},
 const json kTextPart = {{"type", "text"}, {"text", "what is this?"}};
 
 TEST(CheckChatInputs, ImageRefusedForATextOnlyModel) {
-  const auto error = check_chat_inputs(text_model({config::Input::text}),
+  const auto error = check_body(text_model({config::Input::text}),
                                        chat_with_parts({kTextPart, kImagePart}));
   ASSERT_TRUE(error);
   EXPECT_EQ(error->status(), 400);
@@ -201,30 +240,30 @@ TEST(CheckChatInputs, ImageRefusedForATextOnlyModel) {
 }
 
 TEST(CheckChatInputs, ImageAcceptedWhenTheModelTakesImages) {
-  EXPECT_FALSE(check_chat_inputs(text_model({config::Input::text, config::Input::image}),
+  EXPECT_FALSE(check_body(text_model({config::Input::text, config::Input::image}),
                                  chat_with_parts({kTextPart, kImagePart})));
 }
 
 TEST(CheckChatInputs, AudioRefusedNamingEveryAcceptedInput) {
-  const auto error = check_chat_inputs(text_model({config::Input::text, config::Input::image}),
+  const auto error = check_body(text_model({config::Input::text, config::Input::image}),
                                        chat_with_parts({kAudioPart}));
   ASSERT_TRUE(error);
   EXPECT_STREQ(error->what(), "model 'qwen' does not accept audio input; it accepts: text, image");
 }
 
 TEST(CheckChatInputs, AudioAcceptedWhenTheModelTakesAudio) {
-  EXPECT_FALSE(check_chat_inputs(text_model({config::Input::text, config::Input::audio}),
+  EXPECT_FALSE(check_body(text_model({config::Input::text, config::Input::audio}),
                                  chat_with_parts({kTextPart, kAudioPart})));
 }
 
 TEST(CheckChatInputs, PlainStringContentIsAlwaysFine) {
   const json body = {{"model", "qwen"},
                      {"messages", json::array({json{{"role", "user"}, {"content", "hello"}}})}};
-  EXPECT_FALSE(check_chat_inputs(text_model({config::Input::text}), body));
+  EXPECT_FALSE(check_body(text_model({config::Input::text}), body));
 }
 
 TEST(CheckChatInputs, TextPartsAreFine) {
-  EXPECT_FALSE(check_chat_inputs(text_model({config::Input::text}),
+  EXPECT_FALSE(check_body(text_model({config::Input::text}),
                                  chat_with_parts({kTextPart, kTextPart})));
 }
 
@@ -232,20 +271,20 @@ TEST(CheckChatInputs, RefusalInALaterMessageIsFound) {
   json body = chat_with_parts({kTextPart});
   body["messages"].push_back(json{{"role", "assistant"}, {"content", "ok"}});
   body["messages"].push_back(json{{"role", "user"}, {"content", json::array({kImagePart})}});
-  EXPECT_TRUE(check_chat_inputs(text_model({config::Input::text}), body));
+  EXPECT_TRUE(check_body(text_model({config::Input::text}), body));
 }
 
 TEST(CheckChatInputs, ShapesItDoesNotUnderstandAreLeftToTheWorker) {
   const auto model = text_model({config::Input::text});
-  EXPECT_FALSE(check_chat_inputs(model, json::object()));
-  EXPECT_FALSE(check_chat_inputs(model, json(nullptr)));  // multipart requests have no JSON body
-  EXPECT_FALSE(check_chat_inputs(model, json{{"messages", "not an array"}}));
-  EXPECT_FALSE(check_chat_inputs(model, json{{"messages", json::array({1, "x", nullptr})}}));
-  EXPECT_FALSE(check_chat_inputs(model, json{{"messages", json::array({json::object()})}}));
-  EXPECT_FALSE(check_chat_inputs(model, chat_with_parts({1, "image_url", nullptr})));
-  EXPECT_FALSE(check_chat_inputs(model, chat_with_parts({json{{"image_url", "x"}}})));
-  EXPECT_FALSE(check_chat_inputs(model, chat_with_parts({json{{"type", 5}}})));
-  EXPECT_FALSE(check_chat_inputs(model, chat_with_parts({json{{"type", "video_url"}}})));
+  EXPECT_FALSE(check_body(model, json::object()));
+  EXPECT_FALSE(check_body(model, json(nullptr)));  // multipart requests have no JSON body
+  EXPECT_FALSE(check_body(model, json{{"messages", "not an array"}}));
+  EXPECT_FALSE(check_body(model, json{{"messages", json::array({1, "x", nullptr})}}));
+  EXPECT_FALSE(check_body(model, json{{"messages", json::array({json::object()})}}));
+  EXPECT_FALSE(check_body(model, chat_with_parts({1, "image_url", nullptr})));
+  EXPECT_FALSE(check_body(model, chat_with_parts({json{{"image_url", "x"}}})));
+  EXPECT_FALSE(check_body(model, chat_with_parts({json{{"type", 5}}})));
+  EXPECT_FALSE(check_body(model, chat_with_parts({json{{"type", "video_url"}}})));
 }
 
 }  // namespace

@@ -1,0 +1,170 @@
+// The relay writes the response head and the chunk framing itself (not through Beast's
+// serializer): a worker's chunked answer, with chunk extensions and chunks of every size, and a
+// content-length answer larger than one relay buffer reach the client byte for byte, correctly
+// framed, and the client connection carries the next request afterwards.
+#include <gtest/gtest.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
+#include "tests/integration/router_harness.hpp"
+
+namespace switchyard::test {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+const std::string kBigBody = [] {
+  std::string body;
+  for (int i = 0; body.size() < 40'000; ++i) body += "line " + std::to_string(i) + "\n";
+  return body;
+}();
+const std::vector<std::string> kChunks = {"{\"pieces\":[", std::string(3000, 'x'), "1,", "2]}"};
+
+// The worker's side: a server that answers GET /health with 200 and each POST by what its body
+// asks for ("chunked" or "big"), over keep-alive connections, until the test ends.
+class ScriptedUpstream {
+ public:
+  ScriptedUpstream() : acceptor_(io_, tcp::endpoint(asio::ip::address_v4::loopback(), 0)) {
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~ScriptedUpstream() {
+    stopping_ = true;
+    boost::system::error_code ignored;
+    tcp::socket wake(io_);
+    wake.connect(acceptor_.local_endpoint(), ignored);
+    thread_.join();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  void serve() {
+    std::vector<std::thread> connections;
+    while (!stopping_) {
+      tcp::socket socket(io_);
+      boost::system::error_code ec;
+      acceptor_.accept(socket, ec);
+      if (ec || stopping_) break;
+      connections.emplace_back([socket = std::move(socket)]() mutable { answer(socket); });
+    }
+    // The router has gone by now (it is destroyed first), so every connection has ended.
+    for (auto& connection : connections) connection.join();
+  }
+
+  static void answer(tcp::socket& socket) {
+    std::string input;
+    boost::system::error_code ec;
+    for (;;) {
+      const std::size_t head_end = asio::read_until(socket, asio::dynamic_buffer(input),
+                                                    "\r\n\r\n", ec);
+      if (ec) return;
+      const std::string head = input.substr(0, head_end);
+      std::size_t length = 0;
+      if (const auto at = head.find("Content-Length: "); at != std::string::npos) {
+        length = std::stoul(head.substr(at + 16));
+      }
+      while (input.size() < head_end + length) {
+        char more[4096];
+        const std::size_t n = socket.read_some(asio::buffer(more), ec);
+        if (ec) return;
+        input.append(more, n);
+      }
+      const std::string body = input.substr(head_end, length);
+      input.erase(0, head_end + length);
+      std::string reply;
+      if (head.starts_with("GET")) {
+        reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+      } else if (body.find("chunked") != std::string::npos) {
+        reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n";
+        for (const auto& chunk : kChunks) {
+          char size[32];
+          std::snprintf(size, sizeof(size), "%zX;ext=1\r\n", chunk.size());
+          reply += size + chunk + "\r\n";
+        }
+        reply += "0\r\n\r\n";
+      } else {
+        reply = "HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nContent-Length: " +
+                std::to_string(kBigBody.size()) + "\r\n\r\n" + kBigBody;
+      }
+      asio::write(socket, asio::buffer(reply), ec);
+      if (ec) return;
+    }
+  }
+
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::atomic<bool> stopping_ = false;
+  std::thread thread_;
+};
+
+std::string request_asking(std::string_view what) {
+  return R"({"model":"up","messages":[{"role":"user","content":")" + std::string(what) + "\"}]}";
+}
+
+std::string joined_chunks() {
+  std::string all;
+  for (const auto& chunk : kChunks) all += chunk;
+  return all;
+}
+
+class RelayFramingTest : public ::testing::Test {
+ protected:
+  ScriptedUpstream upstream_;
+  TestRouter router_{"  up:\n    url: http://127.0.0.1:" + std::to_string(upstream_.port()) +
+                     "\n"};
+  void SetUp() override { router_.wait_state("up", "ready"); }
+};
+
+TEST_F(RelayFramingTest, ChunkedAnswerArrivesWholeAndRechunked) {
+  const HttpResponse response =
+      http_request(router_.port(), "POST", "/v1/chat/completions", request_asking("chunked"));
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.header("transfer-encoding"), "chunked");
+  EXPECT_EQ(response.header("content-type"), "application/json");
+  EXPECT_TRUE(response.header("x-request-id"));
+  EXPECT_EQ(response.body, joined_chunks());
+}
+
+TEST_F(RelayFramingTest, AnswerLargerThanOneRelayBufferKeepsItsLengthAndStatus) {
+  const HttpResponse response =
+      http_request(router_.port(), "POST", "/v1/chat/completions", request_asking("big"));
+  ASSERT_EQ(response.status, 201);
+  EXPECT_EQ(response.header("content-length"), std::to_string(kBigBody.size()));
+  EXPECT_FALSE(response.header("transfer-encoding"));
+  EXPECT_EQ(response.body, kBigBody);
+}
+
+TEST_F(RelayFramingTest, ConnectionCarriesTheNextRequestAfterEachKindOfAnswer) {
+  const auto post = [](std::string_view what, bool last) {
+    const std::string body = request_asking(what);
+    return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+           std::string(last ? "Connection: close\r\n" : "") +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  bool closed = false;
+  const std::string raw = raw_exchange(
+      router_.port(), post("chunked", false) + post("big", false) + post("chunked", true),
+      std::chrono::seconds(10), &closed);
+  EXPECT_TRUE(closed);
+  // Every answer is there, in order, each chunked one ending with its last chunk.
+  const auto first = raw.find("HTTP/1.1 200 OK\r\n");
+  const auto second = raw.find("HTTP/1.1 201 Created\r\n");
+  const auto third = raw.find("HTTP/1.1 200 OK\r\n", second);
+  ASSERT_NE(first, std::string::npos) << raw.substr(0, 500);
+  ASSERT_NE(second, std::string::npos);
+  ASSERT_NE(third, std::string::npos);
+  EXPECT_LT(first, second);
+  const std::string last_chunk = "\r\n0\r\n\r\n";
+  EXPECT_EQ(raw.substr(second - last_chunk.size(), last_chunk.size()), last_chunk);
+  EXPECT_EQ(raw.substr(third - kBigBody.size(), kBigBody.size()), kBigBody);
+  EXPECT_TRUE(raw.ends_with("2]}\r\n0\r\n\r\n")) << raw.substr(raw.size() - 50);
+}
+
+}  // namespace
+}  // namespace switchyard::test
