@@ -33,55 +33,65 @@ constexpr std::size_t kSseChunk = 2 * 1024;
 using UpstreamParser = bhttp::response_parser<bhttp::buffer_body>;
 using UpstreamResponse = bhttp::response<bhttp::buffer_body>;
 
-// Removes the hop-by-hop fields and those named in `also`.
-void erase_hop_by_hop(bhttp::fields& fields, std::initializer_list<bhttp::field> also) {
-  for (auto it = fields.begin(); it != fields.end();) {
-    const bool drop = std::find(also.begin(), also.end(), it->name()) != also.end() ||
-                      is_hop_by_hop(it->name_string());
-    it = drop ? fields.erase(it) : std::next(it);
-  }
-}
-
-// The client's request becomes the worker's in place: fewer allocations than a copy, and the
-// handler needs nothing of it afterwards but its method and target.
-void prepare_upstream_request(http::Request& request, const UpstreamKey& key,
-                              const RelayOptions& options) {
-  erase_hop_by_hop(request.base(),
-           {bhttp::field::host, bhttp::field::expect, bhttp::field::content_length});
-  if (!options.base_path.empty()) request.target(options.base_path + std::string(request.target()));
-  request.version(11);
-  request.set(bhttp::field::host, key.host + ":" + std::to_string(key.port));
-  request.set("X-Request-Id", options.request_id);
-  request.set("X-Forwarded-For", options.client_address);
-  request.keep_alive(true);
-  request.prepare_payload();
-}
-
-void append_fields(std::string& head, const bhttp::fields& fields) {
+// Appends the fields that pass on: not hop-by-hop, not named in `replaced` (the relay writes its
+// own), and not X-Request-Id (always the relay's).
+void append_fields(std::string& head, const bhttp::fields& fields,
+                   std::initializer_list<std::string_view> replaced) {
   for (const auto& field : fields) {
-    head.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
+    const std::string_view name = field.name_string();
+    if (is_hop_by_hop(name) || beast::iequals(name, "x-request-id") ||
+        std::any_of(replaced.begin(), replaced.end(),
+                    [&](std::string_view other) { return beast::iequals(name, other); })) {
+      continue;
+    }
+    head.append(name).append(": ").append(field.value()).append("\r\n");
   }
-  head.append("\r\n");
 }
 
-// The request's head as it goes on the wire. Beast's serializer walks a buffer sequence of one
-// piece per field on every write; a proxy sends each head once, so one flat string is cheaper.
-std::string request_head(const http::Request& request) {
+// The worker's request head, written from the client's: Beast's serializer walks a buffer
+// sequence of one piece per field on every write, and editing the fields in place costs an
+// allocation per field set; a proxy sends each head once, so one flat string is cheaper.
+std::string upstream_request_head(const http::Request& request, const UpstreamKey& key,
+                                  const RelayOptions& options) {
   std::string head;
-  head.reserve(256);
-  head.append(request.method_string()).append(" ").append(request.target());
-  head.append(" HTTP/1.1\r\n");
-  append_fields(head, request.base());
+  head.reserve(512);
+  head.append(request.method_string()).append(" ");
+  head.append(options.base_path).append(request.target()).append(" HTTP/1.1\r\n");
+  append_fields(head, request.base(), {"host", "expect", "content-length", "x-forwarded-for"});
+  head.append("Host: ").append(key.host).append(":").append(std::to_string(key.port));
+  head.append("\r\nX-Request-Id: ").append(options.request_id);
+  head.append("\r\nX-Forwarded-For: ").append(options.client_address);
+  head.append("\r\nContent-Length: ").append(std::to_string(request.body().size()));
+  head.append("\r\n\r\n");
   return head;
 }
 
-std::string response_head(const UpstreamResponse& response) {
+// The client's response head, written from the worker's: its body framing is the relay's
+// (Content-Length when the worker sent one, else chunked), and an SSE stream is marked unbuffered
+// for any proxy in front.
+std::string client_response_head(const UpstreamResponse& response, bool is_sse,
+                                 boost::optional<std::uint64_t> length, bool keep_alive,
+                                 const RelayOptions& options) {
   std::string head;
-  head.reserve(256);
+  head.reserve(512);
   head.append(response.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
   head.append(std::to_string(response.result_int())).append(" ");
   head.append(response.reason()).append("\r\n");
-  append_fields(head, response.base());
+  if (is_sse) {
+    append_fields(head, response.base(),
+                  {"content-length", "cache-control", "x-accel-buffering"});
+    head.append("Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n");
+  } else {
+    append_fields(head, response.base(), {"content-length"});
+  }
+  head.append("X-Request-Id: ").append(options.request_id).append("\r\n");
+  if (length) {
+    head.append("Content-Length: ").append(std::to_string(*length)).append("\r\n");
+  } else {
+    head.append("Transfer-Encoding: chunked\r\n");
+  }
+  if (!keep_alive) head.append("Connection: close\r\n");
+  head.append("\r\n");
   return head;
 }
 
@@ -107,13 +117,13 @@ std::array<asio::const_buffer, sizeof...(Pieces)> const_buffers(const Pieces&...
   return {asio::const_buffer(asio::buffer(pieces))...};
 }
 
-// Writes the worker's response (its header edited in place) to the client: in one write when
+// Writes the worker's response to the client: in one write when
 // the whole body is at hand, else the header and then each piece as it arrives, with the chunk
 // framing added here when the response is chunked.
 class ClientWriter {
  public:
-  ClientWriter(http::Connection& client, const UpstreamResponse& response)
-      : client_(client), head_(response_head(response)), chunked_(response.chunked()) {}
+  ClientWriter(http::Connection& client, std::string head, bool chunked)
+      : client_(client), head_(std::move(head)), chunked_(chunked) {}
 
   asio::awaitable<bool> header() {
     const bool sent = co_await send(const_buffers(head_));
@@ -178,8 +188,7 @@ asio::awaitable<RelayResult> relay(http::Request& request, http::Connection& cli
                                    const RelayOptions& options) {
   RelayResult result;
   const bool client_keep_alive = request.keep_alive();
-  prepare_upstream_request(request, key, options);
-  const std::string head = request_head(request);
+  const std::string head = upstream_request_head(request, key, options);
 
   UpstreamConnectionPtr upstream;
   std::optional<UpstreamParser> parser;
@@ -233,27 +242,18 @@ asio::awaitable<RelayResult> relay(http::Request& request, http::Connection& cli
   const bool is_sse =
       beast::iequals(response[bhttp::field::content_type].substr(0, sse::kContentType.size()),
                      sse::kContentType);
-  erase_hop_by_hop(response.base(), {bhttp::field::content_length});
-  if (is_sse) {
-    // An open stream is judged by its memory: the client's read buffer waits empty meanwhile.
-    if (client.read_buffer.size() == 0) client.read_buffer.shrink_to_fit();
-    response.set(bhttp::field::cache_control, "no-cache");
-    response.set("X-Accel-Buffering", "no");
-  }
-  response.set("X-Request-Id", options.request_id);
+  // An open stream is judged by its memory: the client's read buffer waits empty meanwhile.
+  if (is_sse && client.read_buffer.size() == 0) client.read_buffer.shrink_to_fit();
   const auto length = parser->content_length();
-  if (length) {
-    response.content_length(*length);
-  } else {
-    response.chunked(true);
-  }
-  response.keep_alive(client_keep_alive);
   result.status = response.result_int();
-
-  ClientWriter writer(client, response);
+  ClientWriter writer(client,
+                      client_response_head(response, is_sse, length, client_keep_alive, options),
+                      !length);
   // A small complete answer leaves in one write, header and body together.
   const bool whole = !is_sse && length && *length <= kChunk;
-  std::vector<char> buffer(whole ? std::max<std::uint64_t>(*length, 1) : is_sse ? kSseChunk : kChunk);
+  std::vector<char> buffer(whole    ? std::max<std::uint64_t>(*length, 1)
+                           : is_sse ? kSseChunk
+                                    : kChunk);
   if (!whole && !co_await writer.header()) {
     result.client_gone = true;
     co_return result;
@@ -286,7 +286,7 @@ asio::awaitable<RelayResult> relay(http::Request& request, http::Connection& cli
                          ? "worker was silent for longer than the idle timeout"
                          : "worker connection broke: " + ec.message();
       if (whole) throw upstream_failure(ec, key);  // nothing was sent: the client gets a 502
-      if (is_sse && response.chunked()) {
+      if (is_sse && !length) {
         // The client gets every event the worker sent, then an error event instead of [DONE].
         const ApiError error = upstream_failure(ec, key);
         const std::string event = sse::named_event("error", error.body());
