@@ -170,7 +170,9 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
     if (!model) throw unknown_model(model_name, context_.registry);
     if (auto error = check_model_type(model_name, model->config().type, *route)) throw *error;
     if (route->path == "/v1/chat/completions") {
-      if (auto error = check_chat_inputs(model->config(), model_request.message_inputs)) throw *error;
+      if (auto error = check_chat_inputs(model->config(), model_request.message_inputs)) {
+        throw *error;
+      }
     }
 
     proxy::ClientWatch watch(connection.stream);

@@ -117,9 +117,9 @@ std::array<asio::const_buffer, sizeof...(Pieces)> const_buffers(const Pieces&...
   return {asio::const_buffer(asio::buffer(pieces))...};
 }
 
-// Writes the worker's response to the client: in one write when
-// the whole body is at hand, else the header and then each piece as it arrives, with the chunk
-// framing added here when the response is chunked.
+// Writes the worker's response to the client: in one write when the whole body is at hand, else
+// the header and then each piece as it arrives, with the chunk framing added here when the
+// response is chunked.
 class ClientWriter {
  public:
   ClientWriter(http::Connection& client, std::string head, bool chunked)
@@ -141,7 +141,8 @@ class ClientWriter {
                                           asio::buffer(data, size), asio::buffer("\r\n", 2)));
   }
 
-  // The end of the body; a response whose header has not gone yet leaves with it, in one write.
+  // The end of the body. A response whose header has not gone yet leaves with it: in one write
+  // when it has a Content-Length (the small answers that are read whole).
   asio::awaitable<bool> finish(const char* data = nullptr, std::size_t size = 0) {
     static constexpr std::string_view kLastChunk = "0\r\n\r\n";
     if (!head_.empty()) {
@@ -183,7 +184,7 @@ bool is_hop_by_hop(std::string_view name) {
   return false;
 }
 
-asio::awaitable<RelayResult> relay(http::Request& request, http::Connection& client,
+asio::awaitable<RelayResult> relay(const http::Request& request, http::Connection& client,
                                    ClientWatch& watch, UpstreamPool& pool, const UpstreamKey& key,
                                    const RelayOptions& options) {
   RelayResult result;

@@ -34,7 +34,7 @@ struct RelayResult {
 
 // Throws ApiError (502/504) when the worker fails before anything was relayed;
 // after that, failures are reported in-band (an SSE error event) and end the connection.
-boost::asio::awaitable<RelayResult> relay(http::Request& request, http::Connection& client,
+boost::asio::awaitable<RelayResult> relay(const http::Request& request, http::Connection& client,
                                           ClientWatch& watch, UpstreamPool& pool,
                                           const UpstreamKey& key, const RelayOptions& options);
 
