@@ -7,10 +7,11 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <memory>
 #include <string>
+
+#include "common/http/socket_io.hpp"
 
 namespace switchyard::http {
 namespace {
@@ -44,8 +45,21 @@ ReadResult refuse_parse_error(const error_code& ec) {
 }  // namespace
 
 std::optional<ApiError> check_framing(const RequestHeader& header) {
-  const auto content_lengths = header.count(bhttp::field::content_length);
-  const auto transfer_encodings = header.count(bhttp::field::transfer_encoding);
+  std::size_t content_lengths = 0;
+  std::size_t transfer_encodings = 0;
+  std::size_t hosts = 0;
+  std::string_view transfer_encoding;
+  for (const auto& field : header) {
+    switch (field.name()) {
+      case bhttp::field::content_length: ++content_lengths; break;
+      case bhttp::field::transfer_encoding:
+        ++transfer_encodings;
+        transfer_encoding = field.value();
+        break;
+      case bhttp::field::host: ++hosts; break;
+      default: break;
+    }
+  }
   if (content_lengths > 1) {
     return ApiError(ErrorKind::invalid_request, "several Content-Length headers");
   }
@@ -60,17 +74,17 @@ std::optional<ApiError> check_framing(const RequestHeader& header) {
     if (transfer_encodings > 1) {
       return ApiError(ErrorKind::invalid_request, "several Transfer-Encoding headers");
     }
-    std::string value(header[bhttp::field::transfer_encoding]);
+    std::string value(transfer_encoding);
     boost::algorithm::trim(value);
     if (!boost::algorithm::iequals(value, "chunked")) {
       return ApiError(ErrorKind::invalid_request,
                       "unsupported Transfer-Encoding '" + value + "': only chunked is accepted");
     }
   }
-  if (header.version() >= 11 && header.count(bhttp::field::host) == 0) {
+  if (header.version() >= 11 && hosts == 0) {
     return ApiError(ErrorKind::invalid_request, "missing Host header");
   }
-  if (header.count(bhttp::field::host) > 1) {
+  if (hosts > 1) {
     return ApiError(ErrorKind::invalid_request, "several Host headers");
   }
   return std::nullopt;
@@ -107,7 +121,7 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& de
   // consumed as they arrive, so a header sent in pieces grows past it. Count the whole block.
   std::uint64_t header_bytes = 0;
   while (!parser.is_header_done()) {
-    auto [ec, n] = co_await bhttp::async_read_some(stream.socket(), buffer, parser, kNoThrow);
+    auto [ec, n] = co_await read_some(stream.socket(), buffer, parser);
     header_bytes += n;
     if (ec) {
       if (deadline.expired()) {
@@ -146,7 +160,7 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& de
 
   while (!parser.is_done()) {
     deadline.expires_after(limits.body_timeout);
-    auto [ec, n] = co_await bhttp::async_read_some(stream.socket(), buffer, parser, kNoThrow);
+    auto [ec, n] = co_await read_some(stream.socket(), buffer, parser);
     if (ec) {
       if (deadline.expired()) {
         co_return refuse(ErrorKind::request_timeout, "timed out reading the request body");

@@ -1,9 +1,10 @@
 #include "router/http/model_request.hpp"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
+#include <array>
 
 #include "common/http/multipart.hpp"
+#include "router/http/json_scan.hpp"
 
 namespace switchyard::http {
 
@@ -11,9 +12,9 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-// SAX events of the body, reduced to what routing needs: the top-level `model`, and the `type` of
-// each part of messages[].content[]. Duplicate keys end as a document would: the last one wins.
-class BodyScan : public nlohmann::json_sax<nlohmann::json> {
+// The body's tokens, reduced to what routing needs: the top-level `model`, and the `type` of each
+// part of messages[].content[]. Duplicate keys end as a document would: the last one wins.
+class BodyScan : public JsonEvents {
  public:
   enum class Model { missing, not_a_name, name };
   bool root_is_object = false;
@@ -21,62 +22,48 @@ class BodyScan : public nlohmann::json_sax<nlohmann::json> {
   std::string model_name;
   std::vector<config::Input> message_inputs;
 
-  bool start_object(std::size_t) override {
-    if (frames_.empty()) root_is_object = true;
+  void start_object() override {
+    if (depth_ == 0) root_is_object = true;
     value_at(Model::not_a_name);
-    const Role parent = frames_.empty() ? Role::none : frames_.back().role;
-    frames_.push_back({parent == Role::none       ? Role::root
-                       : parent == Role::messages ? Role::message
-                       : parent == Role::content  ? Role::part
-                                                  : Role::other});
-    return true;
+    const Role parent = depth_ == 0          ? Role::none
+                        : depth_ <= kFrames ? frames_[depth_ - 1].role
+                                            : Role::other;
+    push(parent == Role::none       ? Role::root
+         : parent == Role::messages ? Role::message
+         : parent == Role::content  ? Role::part
+                                    : Role::other);
   }
-  bool start_array(std::size_t) override {
-    const Frame* parent = frames_.empty() ? nullptr : &frames_.back();
+  void start_array() override {
     Role role = Role::other;
-    if (parent && parent->role == Role::root && parent->key == Key::messages) role = Role::messages;
-    if (parent && parent->role == Role::message && parent->key == Key::content) {
-      role = Role::content;
+    if (depth_ > 0 && depth_ <= kFrames) {
+      const Frame& parent = frames_[depth_ - 1];
+      if (parent.role == Role::root && parent.key == Key::messages) role = Role::messages;
+      if (parent.role == Role::message && parent.key == Key::content) role = Role::content;
     }
-    if (parent) value_at(Model::not_a_name);
-    frames_.push_back({role});
-    return true;
+    value_at(Model::not_a_name);
+    push(role);
   }
-  bool end_object() override { return pop(); }
-  bool end_array() override { return pop(); }
-  bool key(string_t& name) override {
-    Frame& frame = frames_.back();
-    frame.key = name == "model"      ? Key::model
-                : name == "messages" ? Key::messages
-                : name == "content"  ? Key::content
-                : name == "type"     ? Key::type
-                                     : Key::other;
-    return true;
+  void end_object() override { --depth_; }
+  void end_array() override { --depth_; }
+  void key(const JsonString& name) override {
+    if (depth_ > kFrames) return;
+    frames_[depth_ - 1].key = name.equals("model")      ? Key::model
+                              : name.equals("messages") ? Key::messages
+                              : name.equals("content")  ? Key::content
+                              : name.equals("type")     ? Key::type
+                                                        : Key::other;
   }
-  bool string(string_t& value) override {
-    if (frames_.empty()) return true;
-    const Frame& frame = frames_.back();
-    if (frame.role == Role::root && frame.key == Key::model) {
-      model = value.empty() ? Model::not_a_name : Model::name;
-      model_name = value;
+  void string(const JsonString& value) override {
+    if (at(Role::root, Key::model)) {
+      model = value.raw.empty() ? Model::not_a_name : Model::name;
+      model_name = value.decode();
     }
-    if (frame.role == Role::part && frame.key == Key::type) {
-      if (value == "image_url") message_inputs.push_back(config::Input::image);
-      if (value == "input_audio") message_inputs.push_back(config::Input::audio);
+    if (at(Role::part, Key::type)) {
+      if (value.equals("image_url")) message_inputs.push_back(config::Input::image);
+      if (value.equals("input_audio")) message_inputs.push_back(config::Input::audio);
     }
-    return true;
   }
-  bool null() override { return value_at(Model::not_a_name); }
-  bool boolean(bool) override { return value_at(Model::not_a_name); }
-  bool number_integer(number_integer_t) override { return value_at(Model::not_a_name); }
-  bool number_unsigned(number_unsigned_t) override { return value_at(Model::not_a_name); }
-  bool number_float(number_float_t, const string_t&) override {
-    return value_at(Model::not_a_name);
-  }
-  bool binary(binary_t&) override { return value_at(Model::not_a_name); }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    return false;
-  }
+  void scalar() override { value_at(Model::not_a_name); }
 
  private:
   enum class Role { none, root, messages, message, content, part, other };
@@ -85,20 +72,24 @@ class BodyScan : public nlohmann::json_sax<nlohmann::json> {
     Role role;
     Key key = Key::none;
   };
+  // Roles that matter end at messages[].content[] parts: deeper levels are only counted.
+  static constexpr std::size_t kFrames = 5;
 
+  void push(Role role) {
+    if (depth_ < kFrames) frames_[depth_] = {role};
+    ++depth_;
+  }
+  bool at(Role role, Key key) const {
+    return depth_ > 0 && depth_ <= kFrames && frames_[depth_ - 1].role == role &&
+           frames_[depth_ - 1].key == key;
+  }
   // A value other than a string: it matters only as the value of the top-level `model`.
-  bool value_at(Model kind) {
-    if (!frames_.empty() && frames_.back().role == Role::root && frames_.back().key == Key::model) {
-      model = kind;
-    }
-    return true;
-  }
-  bool pop() {
-    frames_.pop_back();
-    return true;
+  void value_at(Model kind) {
+    if (at(Role::root, Key::model)) model = kind;
   }
 
-  std::vector<Frame> frames_;
+  std::array<Frame, kFrames> frames_{};
+  std::size_t depth_ = 0;
 };
 
 }  // namespace
@@ -119,10 +110,16 @@ ModelRequest parse_model_request(const Request& request, const Route& route) {
     return result;
   }
   BodyScan scan;
-  if (!nlohmann::json::sax_parse(request.body(), &scan)) {
-    throw ApiError(ErrorKind::invalid_request,
-                   request.body().empty() ? "the request body is empty; expected a JSON object"
-                                          : "the request body is not valid JSON");
+  switch (scan_json(request.body(), scan)) {
+    case JsonScanError::none:
+      break;
+    case JsonScanError::syntax:
+      throw ApiError(ErrorKind::invalid_request,
+                     request.body().empty() ? "the request body is empty; expected a JSON object"
+                                            : "the request body is not valid JSON");
+    case JsonScanError::too_deep:
+      throw ApiError(ErrorKind::invalid_request, "the request body nests JSON deeper than " +
+                                                     std::to_string(kMaxJsonDepth) + " levels");
   }
   if (!scan.root_is_object) {
     throw ApiError(ErrorKind::invalid_request, "the request body must be a JSON object");

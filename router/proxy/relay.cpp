@@ -1,7 +1,5 @@
 #include "router/proxy/relay.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
 #include <algorithm>
@@ -10,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/http/socket_io.hpp"
 #include "common/openai_error.hpp"
 #include "common/sse.hpp"
 
@@ -22,7 +21,6 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::seconds kWriteTimeout{30};
 // Body bytes read from the worker at a time. The buffer lives on the heap, sized to what the
 // answer needs: a proxy of thousands of open streams is judged by its memory per stream, and SSE
@@ -160,7 +158,7 @@ class ClientWriter {
   template <class Buffers>
   asio::awaitable<bool> send(const Buffers& buffers) {
     client_.deadline.expires_after(kWriteTimeout);
-    auto [ec, n] = co_await asio::async_write(client_.stream.socket(), buffers, kNoThrow);
+    const error_code ec = co_await http::write_all(client_.stream.socket(), buffers);
     // Left armed, it would cancel the ClientWatch's wait during a long silence of the worker.
     client_.deadline.expires_never();
     co_return !ec;
@@ -220,13 +218,11 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
       co_return result;
     }
     upstream->deadline.expires_after(kWriteTimeout);
-    auto [write_ec, written] = co_await asio::async_write(
-        stream.socket(), const_buffers(head, request.body()), kNoThrow);
-    error_code ec = timed_out(write_ec);
-    if (!ec) {
-      upstream->deadline.expires_after(options.idle_timeout);
-      auto [read_ec, read] = co_await bhttp::async_read_header(
-          stream.socket(), upstream->buffer, *parser, kNoThrow);
+    error_code ec =
+        timed_out(co_await http::write_all(stream.socket(), const_buffers(head, request.body())));
+    if (!ec) upstream->deadline.expires_after(options.idle_timeout);
+    while (!ec && !parser->is_header_done()) {
+      auto [read_ec, read] = co_await http::read_some(stream.socket(), upstream->buffer, *parser);
       ec = timed_out(read_ec);
     }
     if (watch.gone()) {
@@ -265,8 +261,7 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
     response.body().size = buffer.size() - held;
     upstream->deadline.expires_after(options.idle_timeout);
     auto [read_ec, n] =
-        co_await bhttp::async_read_some(upstream->stream.socket(), upstream->buffer, *parser,
-                                        kNoThrow);
+        co_await http::read_some(upstream->stream.socket(), upstream->buffer, *parser);
     const error_code ec = timed_out(read_ec);
     const std::size_t got = buffer.size() - held - response.body().size;
     if (whole) {
