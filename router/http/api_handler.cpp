@@ -81,8 +81,9 @@ ReadLimits ApiHandler::read_limits() const {
   read.header_timeout = limits.header_timeout;
   read.idle_timeout = limits.idle_timeout;
   read.release_buffer = false;
-  const config::BodyLimits body = limits.max_body_bytes;
-  read.body_limit = [body](const RequestHeader& header) -> std::uint64_t {
+  // Captures only a pointer, so that std::function needs no allocation for it.
+  read.body_limit = [this](const RequestHeader& header) -> std::uint64_t {
+    const config::BodyLimits& body = context_.config->limits.max_body_bytes;
     if (auto route = find_route(path_of(header.target()))) return body.for_type(route->type);
     return 64 * 1024;  // nothing else here takes a body
   };
@@ -92,9 +93,9 @@ ReadLimits ApiHandler::read_limits() const {
 asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connection) {
   const auto started = SteadyClock::now();
   const std::string request_id = request_id_of(request);
-  const std::string path(path_of(request.target()));
+  const std::string_view path = path_of(request.target());
   const config::Config& config = *context_.config;
-  const HeaderList id_header{{"X-Request-Id", request_id}};
+  const auto id_header = [&request_id] { return HeaderList{{"X-Request-Id", request_id}}; };
   std::string model_name = "-";
   unsigned status = 0;
   std::uint64_t bytes = 0;
@@ -106,7 +107,7 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
     if (path == "/healthz" && request.method() == bhttp::verb::get) {
       status = 200;
       co_return co_await write_response(connection, 200, R"({"status":"ok"})",
-                                        "application/json", keep_alive, id_header) &&
+                                        "application/json", keep_alive, id_header()) &&
                 keep_alive;
     }
     if (!config.api_keys.empty()) {
@@ -129,7 +130,7 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
 
     if (path == "/v1/models" || path.starts_with("/v1/models/")) {
       if (request.method() != bhttp::verb::get) {
-        throw ApiError(ErrorKind::method_not_allowed, path + " accepts GET");
+        throw ApiError(ErrorKind::method_not_allowed, std::string(path) + " accepts GET");
       }
       const auto created = std::chrono::duration_cast<std::chrono::seconds>(
                                context_.started.time_since_epoch())
@@ -145,27 +146,27 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
         }
         body = {{"object", "list"}, {"data", std::move(data)}};
       } else {
-        const std::string id = path.substr(std::string_view("/v1/models/").size());
+        const std::string id(path.substr(std::string_view("/v1/models/").size()));
         const auto model = context_.registry.find(id);
         if (!model) throw unknown_model(id, context_.registry);
         body = model_entry(*model, id, created);
       }
       status = 200;
       co_return co_await write_response(connection, 200, body.dump(), "application/json",
-                                        keep_alive, id_header) &&
+                                        keep_alive, id_header()) &&
                 keep_alive;
     }
 
     const auto route = find_route(path);
     if (!route) {
-      throw ApiError(ErrorKind::not_found, "unknown endpoint " + path, std::nullopt,
+      throw ApiError(ErrorKind::not_found, "unknown endpoint " + std::string(path), std::nullopt,
                      "unknown_url");
     }
     if (request.method() != bhttp::verb::post) {
-      throw ApiError(ErrorKind::method_not_allowed, path + " accepts POST");
+      throw ApiError(ErrorKind::method_not_allowed, std::string(path) + " accepts POST");
     }
-    const ModelRequest model_request = parse_model_request(request, *route);
-    model_name = model_request.model;
+    ModelRequest model_request = parse_model_request(request, *route);
+    model_name = std::move(model_request.model);
     auto model = context_.registry.find(model_name);
     if (!model) throw unknown_model(model_name, context_.registry);
     if (auto error = check_model_type(model_name, model->config().type, *route)) throw *error;
@@ -241,7 +242,7 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
   }
   if (failure) {
     status = failure->status();
-    HeaderList headers = id_header;
+    HeaderList headers = id_header();
     if (failure->kind == ErrorKind::unauthorized) {
       headers.emplace_back("WWW-Authenticate", "Bearer");
     }

@@ -49,10 +49,9 @@ void append_fields(std::string& head, const bhttp::fields& fields,
 // The worker's request head, written from the client's: Beast's serializer walks a buffer
 // sequence of one piece per field on every write, and editing the fields in place costs an
 // allocation per field set; a proxy sends each head once, so one flat string is cheaper.
-std::string upstream_request_head(const http::Request& request, const UpstreamKey& key,
-                                  const RelayOptions& options) {
-  std::string head;
-  head.reserve(512);
+void upstream_request_head(std::string& head, const http::Request& request,
+                           const UpstreamKey& key, const RelayOptions& options) {
+  head.clear();
   head.append(request.method_string()).append(" ");
   head.append(options.base_path).append(request.target()).append(" HTTP/1.1\r\n");
   append_fields(head, request.base(), {"host", "expect", "content-length", "x-forwarded-for"});
@@ -61,17 +60,15 @@ std::string upstream_request_head(const http::Request& request, const UpstreamKe
   head.append("\r\nX-Forwarded-For: ").append(options.client_address);
   head.append("\r\nContent-Length: ").append(std::to_string(request.body().size()));
   head.append("\r\n\r\n");
-  return head;
 }
 
 // The client's response head, written from the worker's: its body framing is the relay's
 // (Content-Length when the worker sent one, else chunked), and an SSE stream is marked unbuffered
 // for any proxy in front.
-std::string client_response_head(const UpstreamResponse& response, bool is_sse,
-                                 boost::optional<std::uint64_t> length, bool keep_alive,
-                                 const RelayOptions& options) {
-  std::string head;
-  head.reserve(512);
+void client_response_head(std::string& head, const UpstreamResponse& response, bool is_sse,
+                          boost::optional<std::uint64_t> length, bool keep_alive,
+                          const RelayOptions& options) {
+  head.clear();
   head.append(response.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
   head.append(std::to_string(response.result_int())).append(" ");
   head.append(response.reason()).append("\r\n");
@@ -90,7 +87,6 @@ std::string client_response_head(const UpstreamResponse& response, bool is_sse,
   }
   if (!keep_alive) head.append("Connection: close\r\n");
   head.append("\r\n");
-  return head;
 }
 
 bool retryable(const error_code& ec) {
@@ -120,8 +116,9 @@ std::array<asio::const_buffer, sizeof...(Pieces)> const_buffers(const Pieces&...
 // response is chunked.
 class ClientWriter {
  public:
-  ClientWriter(http::Connection& client, std::string head, bool chunked)
-      : client_(client), head_(std::move(head)), chunked_(chunked) {}
+  // The head waits in the connection's head buffer until it is sent.
+  ClientWriter(http::Connection& client, bool chunked)
+      : client_(client), head_(client.head_buffer), chunked_(chunked) {}
 
   asio::awaitable<bool> header() {
     const bool sent = co_await send(const_buffers(head_));
@@ -165,7 +162,7 @@ class ClientWriter {
   }
 
   http::Connection& client_;
-  std::string head_;
+  std::string& head_;
   bool chunked_;
 };
 
@@ -187,7 +184,8 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
                                    const RelayOptions& options) {
   RelayResult result;
   const bool client_keep_alive = request.keep_alive();
-  const std::string head = upstream_request_head(request, key, options);
+  std::string& head = client.head_buffer;
+  upstream_request_head(head, request, key, options);
 
   UpstreamConnectionPtr upstream;
   std::optional<UpstreamParser> parser;
@@ -243,9 +241,9 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
   if (is_sse && client.read_buffer.size() == 0) client.read_buffer.shrink_to_fit();
   const auto length = parser->content_length();
   result.status = response.result_int();
-  ClientWriter writer(client,
-                      client_response_head(response, is_sse, length, client_keep_alive, options),
-                      !length);
+  // The worker's request head has served: the buffer takes the client's response head.
+  client_response_head(head, response, is_sse, length, client_keep_alive, options);
+  ClientWriter writer(client, !length);
   // A small complete answer leaves in one write, header and body together.
   const bool whole = !is_sse && length && *length <= kChunk;
   std::vector<char> buffer(whole    ? std::max<std::uint64_t>(*length, 1)

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "common/http/request_reader.hpp"
 #include "router/http/handler.hpp"
@@ -16,10 +17,11 @@
 
 namespace switchyard::proxy {
 
+// Views into what the caller keeps alive for the whole relay.
 struct RelayOptions {
-  std::string request_id;
-  std::string base_path;  // prefix for the target (url: models with a path)
-  std::string client_address;
+  std::string_view request_id;
+  std::string_view base_path;  // prefix for the target (url: models with a path)
+  std::string_view client_address;
   // No total timeout: a stream may run for hours. Only silence this long ends it.
   std::chrono::milliseconds idle_timeout{300'000};
 };
