@@ -4,7 +4,7 @@
 #include <boost/beast/http.hpp>
 #include <algorithm>
 #include <array>
-#include <cstdio>
+#include <charconv>
 #include <optional>
 #include <vector>
 
@@ -131,8 +131,10 @@ class ClientWriter {
     if (size == 0) co_return true;
     if (!chunked_) co_return co_await send(const_buffers(asio::buffer(data, size)));
     char size_line[24];
-    const int length = std::snprintf(size_line, sizeof(size_line), "%zx\r\n", size);
-    co_return co_await send(const_buffers(asio::buffer(size_line, static_cast<std::size_t>(length)),
+    char* end = std::to_chars(size_line, size_line + 16, size, 16).ptr;
+    *end++ = '\r';
+    *end++ = '\n';
+    co_return co_await send(const_buffers(asio::buffer(size_line, static_cast<std::size_t>(end - size_line)),
                                           asio::buffer(data, size), asio::buffer("\r\n", 2)));
   }
 
