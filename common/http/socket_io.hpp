@@ -16,6 +16,8 @@
 #include <cstddef>
 #include <tuple>
 
+#include "common/http/deadline.hpp"
+
 namespace switchyard::http {
 
 // Parses what `buffer` holds, then reads the socket while the parser needs more, until the
@@ -26,9 +28,12 @@ boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_
     boost::asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer,
     boost::beast::http::basic_parser<isRequest>& parser);
 
-// Writes what the socket takes without waiting; the rest, if any, is awaited.
+// Writes what the socket takes without waiting; only the rest, if any, is awaited, under
+// `deadline` (which is left disarmed afterwards). A write that went at once costs no timer.
 template <class ConstBuffers>
 boost::asio::awaitable<boost::system::error_code> write_all(boost::asio::ip::tcp::socket& socket,
+                                                            Deadline& deadline,
+                                                            Deadline::Clock::duration timeout,
                                                             const ConstBuffers& buffers) {
   boost::system::error_code ec;
   // Without this a socket write that cannot go at once would block the event loop.
@@ -39,8 +44,10 @@ boost::asio::awaitable<boost::system::error_code> write_all(boost::asio::ip::tcp
   if (ec || written == total) co_return ec;
   boost::beast::buffers_suffix<ConstBuffers> rest(buffers);
   rest.consume(written);
+  deadline.expires_after(timeout);
   auto [write_ec, n] = co_await boost::asio::async_write(
       socket, rest, boost::asio::as_tuple(boost::asio::use_awaitable));
+  deadline.expires_never();
   co_return write_ec;
 }
 

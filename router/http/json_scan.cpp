@@ -158,8 +158,8 @@ class Scanner {
     while (p_ != end_) {
       const unsigned char c = *p_;
       if (c == '"') {
-        JsonString result{{reinterpret_cast<const char*>(start), static_cast<std::size_t>(p_ - start)},
-                          escaped};
+        const std::size_t length = static_cast<std::size_t>(p_ - start);
+        JsonString result{{reinterpret_cast<const char*>(start), length}, escaped};
         ++p_;
         return result;
       }

@@ -121,7 +121,7 @@ class ClientWriter {
       : client_(client), head_(client.head_buffer), chunked_(chunked) {}
 
   asio::awaitable<bool> header() {
-    const bool sent = co_await send(const_buffers(head_));
+    const bool sent = !co_await send(const_buffers(head_));
     head_.clear();
     head_.shrink_to_fit();  // a long stream does not keep it
     co_return sent;
@@ -129,13 +129,14 @@ class ClientWriter {
 
   asio::awaitable<bool> piece(const char* data, std::size_t size) {
     if (size == 0) co_return true;
-    if (!chunked_) co_return co_await send(const_buffers(asio::buffer(data, size)));
+    if (!chunked_) co_return !co_await send(const_buffers(asio::buffer(data, size)));
     char size_line[24];
     char* end = std::to_chars(size_line, size_line + 16, size, 16).ptr;
     *end++ = '\r';
     *end++ = '\n';
-    co_return co_await send(const_buffers(asio::buffer(size_line, static_cast<std::size_t>(end - size_line)),
-                                          asio::buffer(data, size), asio::buffer("\r\n", 2)));
+    const auto size_line_length = static_cast<std::size_t>(end - size_line);
+    co_return !co_await send(const_buffers(asio::buffer(size_line, size_line_length),
+                                           asio::buffer(data, size), asio::buffer("\r\n", 2)));
   }
 
   // The end of the body. A response whose header has not gone yet leaves with it: in one write
@@ -144,23 +145,21 @@ class ClientWriter {
     static constexpr std::string_view kLastChunk = "0\r\n\r\n";
     if (!head_.empty()) {
       if (!chunked_) {
-        co_return co_await send(const_buffers(head_, asio::buffer(data, size)));
+        co_return !co_await send(const_buffers(head_, asio::buffer(data, size)));
       }
       if (!co_await header()) co_return false;
     }
     if (!co_await piece(data, size)) co_return false;
     if (!chunked_) co_return true;
-    co_return co_await send(const_buffers(asio::buffer(kLastChunk)));
+    co_return !co_await send(const_buffers(asio::buffer(kLastChunk)));
   }
 
  private:
+  // The deadline is left disarmed after each write: armed, it would cancel the ClientWatch's
+  // wait during a long silence of the worker.
   template <class Buffers>
-  asio::awaitable<bool> send(const Buffers& buffers) {
-    client_.deadline.expires_after(kWriteTimeout);
-    const error_code ec = co_await http::write_all(client_.stream.socket(), buffers);
-    // Left armed, it would cancel the ClientWatch's wait during a long silence of the worker.
-    client_.deadline.expires_never();
-    co_return !ec;
+  asio::awaitable<error_code> send(const Buffers& buffers) {
+    return http::write_all(client_.stream.socket(), client_.deadline, kWriteTimeout, buffers);
   }
 
   http::Connection& client_;
@@ -217,9 +216,9 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
       result.client_gone = true;
       co_return result;
     }
-    upstream->deadline.expires_after(kWriteTimeout);
-    error_code ec =
-        timed_out(co_await http::write_all(stream.socket(), const_buffers(head, request.body())));
+    error_code ec = timed_out(co_await http::write_all(stream.socket(), upstream->deadline,
+                                                       kWriteTimeout,
+                                                       const_buffers(head, request.body())));
     if (!ec) upstream->deadline.expires_after(options.idle_timeout);
     while (!ec && !parser->is_header_done()) {
       auto [read_ec, read] = co_await http::read_some(stream.socket(), upstream->buffer, *parser);
