@@ -35,7 +35,10 @@ class App {
   boost::asio::awaitable<void> report_to_systemd();
   void retire(registry::SupervisorPtr model);
 
-  boost::asio::io_context io_{1};  // run by one thread: the scheduler skips cross-thread wake-ups
+  // Run by one thread, and every socket and pipe is used only from it: the scheduler skips
+  // cross-thread wake-ups and the reactor skips its per-descriptor locks. The scheduler itself
+  // stays locked, for the completions that Asio's resolver thread posts to it.
+  boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::string executable_dir_;
   RouterContext context_;
   supervisor::RuntimeDir runtime_dir_;

@@ -28,6 +28,19 @@ boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_
     boost::asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer,
     boost::beast::http::basic_parser<isRequest>& parser);
 
+// Writes what the socket takes without waiting, and gives how much that was; a full socket
+// buffer is not an error.
+template <class ConstBuffers>
+std::size_t write_now(boost::asio::ip::tcp::socket& socket, const ConstBuffers& buffers,
+                      boost::system::error_code& ec) {
+  ec = {};
+  // Without this a socket write that cannot go at once would block the event loop.
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  const std::size_t written = ec ? 0 : socket.write_some(buffers, ec);
+  if (ec == boost::asio::error::would_block) ec = {};
+  return written;
+}
+
 // Writes what the socket takes without waiting; only the rest, if any, is awaited, under
 // `deadline` (which is left disarmed afterwards). A write that went at once costs no timer.
 template <class ConstBuffers>
@@ -36,12 +49,8 @@ boost::asio::awaitable<boost::system::error_code> write_all(boost::asio::ip::tcp
                                                             Deadline::Clock::duration timeout,
                                                             const ConstBuffers& buffers) {
   boost::system::error_code ec;
-  // Without this a socket write that cannot go at once would block the event loop.
-  if (!socket.non_blocking()) socket.non_blocking(true, ec);
-  const std::size_t total = boost::asio::buffer_size(buffers);
-  const std::size_t written = ec ? 0 : socket.write_some(buffers, ec);
-  if (ec == boost::asio::error::would_block) ec = {};
-  if (ec || written == total) co_return ec;
+  const std::size_t written = write_now(socket, buffers, ec);
+  if (ec || written == boost::asio::buffer_size(buffers)) co_return ec;
   boost::beast::buffers_suffix<ConstBuffers> rest(buffers);
   rest.consume(written);
   deadline.expires_after(timeout);

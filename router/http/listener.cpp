@@ -68,6 +68,9 @@ asio::awaitable<void> Listener::accept_loop() {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
+    // Asio would make it non-blocking on the first read anyway; the relay's writes need the
+    // mode set as the user's (http::write_now), and one system call does both.
+    socket.non_blocking(true, ec);
     asio::co_spawn(acceptor_.get_executor(), session(std::move(socket)),
                    [](std::exception_ptr error) {
                      if (!error) return;

@@ -4,13 +4,13 @@
 #include <boost/beast/http.hpp>
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <optional>
 #include <vector>
 
 #include "common/http/socket_io.hpp"
 #include "common/openai_error.hpp"
 #include "common/sse.hpp"
+#include "router/proxy/body_pump.hpp"
 
 namespace switchyard::proxy {
 
@@ -21,28 +21,36 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr std::chrono::seconds kWriteTimeout{30};
 // Body bytes read from the worker at a time. The buffer lives on the heap, sized to what the
 // answer needs: a proxy of thousands of open streams is judged by its memory per stream, and SSE
 // events are small.
 constexpr std::size_t kChunk = 16 * 1024;
 constexpr std::size_t kSseChunk = 2 * 1024;
 
-using UpstreamParser = bhttp::response_parser<bhttp::buffer_body>;
 using UpstreamResponse = bhttp::response<bhttp::buffer_body>;
 
-// Appends the fields that pass on: not hop-by-hop, not named in `replaced` (the relay writes its
-// own), and not X-Request-Id (always the relay's).
-void append_fields(std::string& head, const bhttp::fields& fields,
-                   std::initializer_list<std::string_view> replaced) {
+// Fields the relay writes itself, instead of the ones it was given: those Beast knows by name,
+// compared as such, and the others by their name.
+struct Replaced {
+  std::initializer_list<bhttp::field> known;
+  std::initializer_list<std::string_view> unknown = {};
+};
+
+// Appends the fields that pass on: not hop-by-hop, not replaced, and not X-Request-Id (always
+// the relay's).
+void append_fields(std::string& head, const bhttp::fields& fields, const Replaced& replaced) {
   for (const auto& field : fields) {
     const std::string_view name = field.name_string();
-    if (is_hop_by_hop(name) || beast::iequals(name, "x-request-id") ||
-        std::any_of(replaced.begin(), replaced.end(),
-                    [&](std::string_view other) { return beast::iequals(name, other); })) {
-      continue;
-    }
-    head.append(name).append(": ").append(field.value()).append("\r\n");
+    const bhttp::field id = field.name();
+    const bool dropped =
+        id == bhttp::field::unknown
+            ? beast::iequals(name, "x-request-id") ||
+                  std::any_of(replaced.unknown.begin(), replaced.unknown.end(),
+                              [&](std::string_view other) { return beast::iequals(name, other); })
+            : is_hop_by_hop(id) ||
+                  std::find(replaced.known.begin(), replaced.known.end(), id) !=
+                      replaced.known.end();
+    if (!dropped) head.append(name).append(": ").append(field.value()).append("\r\n");
   }
 }
 
@@ -54,7 +62,9 @@ void upstream_request_head(std::string& head, const http::Request& request,
   head.clear();
   head.append(request.method_string()).append(" ");
   head.append(options.base_path).append(request.target()).append(" HTTP/1.1\r\n");
-  append_fields(head, request.base(), {"host", "expect", "content-length", "x-forwarded-for"});
+  append_fields(head, request.base(),
+                {{bhttp::field::host, bhttp::field::expect, bhttp::field::content_length},
+                 {"x-forwarded-for"}});
   head.append("Host: ").append(key.host).append(":").append(std::to_string(key.port));
   head.append("\r\nX-Request-Id: ").append(options.request_id);
   head.append("\r\nX-Forwarded-For: ").append(options.client_address);
@@ -74,10 +84,11 @@ void client_response_head(std::string& head, const UpstreamResponse& response, b
   head.append(response.reason()).append("\r\n");
   if (is_sse) {
     append_fields(head, response.base(),
-                  {"content-length", "cache-control", "x-accel-buffering"});
+                  {{bhttp::field::content_length, bhttp::field::cache_control},
+                   {"x-accel-buffering"}});
     head.append("Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n");
   } else {
-    append_fields(head, response.base(), {"content-length"});
+    append_fields(head, response.base(), {{bhttp::field::content_length}});
   }
   head.append("X-Request-Id: ").append(options.request_id).append("\r\n");
   if (length) {
@@ -129,14 +140,8 @@ class ClientWriter {
 
   asio::awaitable<bool> piece(const char* data, std::size_t size) {
     if (size == 0) co_return true;
-    if (!chunked_) co_return !co_await send(const_buffers(asio::buffer(data, size)));
-    char size_line[24];
-    char* end = std::to_chars(size_line, size_line + 16, size, 16).ptr;
-    *end++ = '\r';
-    *end++ = '\n';
-    const auto size_line_length = static_cast<std::size_t>(end - size_line);
-    co_return !co_await send(const_buffers(asio::buffer(size_line, size_line_length),
-                                           asio::buffer(data, size), asio::buffer("\r\n", 2)));
+    const BodyPiece piece(data, size, chunked_);
+    co_return !co_await send(piece.buffers());
   }
 
   // The end of the body. A response whose header has not gone yet leaves with it: in one write
@@ -169,16 +174,26 @@ class ClientWriter {
 
 }  // namespace
 
-bool is_hop_by_hop(std::string_view name) {
-  static constexpr std::array<std::string_view, 10> kFields{
-      "connection", "keep-alive",        "proxy-connection", "proxy-authenticate",
-      "proxy-authorization", "te",       "trailer",          "transfer-encoding",
-      "upgrade",    "authorization"};
-  for (auto field : kFields) {
-    if (beast::iequals(name, field)) return true;
+bool is_hop_by_hop(bhttp::field field) {
+  using enum bhttp::field;
+  switch (field) {
+    case connection:
+    case keep_alive:
+    case proxy_connection:
+    case proxy_authenticate:
+    case proxy_authorization:
+    case te:
+    case trailer:
+    case transfer_encoding:
+    case upgrade:
+    case authorization:
+      return true;
+    default:
+      return false;
   }
-  return false;
 }
+
+bool is_hop_by_hop(std::string_view name) { return is_hop_by_hop(bhttp::string_to_field(name)); }
 
 asio::awaitable<RelayResult> relay(const http::Request& request, http::Connection& client,
                                    ClientWatch& watch, UpstreamPool& pool, const UpstreamKey& key,
@@ -254,43 +269,49 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
     result.client_gone = true;
     co_return result;
   }
+  error_code ec;
   std::size_t held = 0;  // body bytes read but not yet written (whole answers only)
-  while (!parser->is_done()) {
-    response.body().data = buffer.data() + held;
-    response.body().size = buffer.size() - held;
-    upstream->deadline.expires_after(options.idle_timeout);
-    auto [read_ec, n] =
-        co_await http::read_some(upstream->stream.socket(), upstream->buffer, *parser);
-    const error_code ec = timed_out(read_ec);
-    const std::size_t got = buffer.size() - held - response.body().size;
-    if (whole) {
-      held += got;
-    } else if (got > 0) {
-      if (!co_await writer.piece(buffer.data(), got)) {
-        result.client_gone = true;
-        co_return result;
-      }
+  if (whole) {
+    while (!ec && !parser->is_done()) {
+      response.body().data = buffer.data() + held;
+      response.body().size = buffer.size() - held;
+      upstream->deadline.expires_after(options.idle_timeout);
+      auto [read_ec, n] =
+          co_await http::read_some(upstream->stream.socket(), upstream->buffer, *parser);
+      held = buffer.size() - response.body().size;
+      if (read_ec != bhttp::error::need_buffer) ec = read_ec;
     }
-    result.bytes += got;
-    if (ec && ec != bhttp::error::need_buffer) {
-      if (watch.gone()) {
-        result.client_gone = true;
-        co_return result;
-      }
-      result.error = ec == beast::error::timeout
-                         ? "worker was silent for longer than the idle timeout"
-                         : "worker connection broke: " + ec.message();
-      if (whole) throw upstream_failure(ec, key);  // nothing was sent: the client gets a 502
-      if (is_sse && !length) {
-        // The client gets every event the worker sent, then an error event instead of [DONE].
-        const ApiError error = upstream_failure(ec, key);
-        const std::string event = sse::named_event("error", error.body());
-        if (co_await writer.piece(event.data(), event.size())) co_await writer.finish();
-      }
-      co_return result;  // keep_alive stays false: the client connection is closed
+    upstream->deadline.expires_never();
+    result.bytes = held;
+  } else {
+    BodyPump pump(*upstream, *parser, buffer, is_sse ? 0 : buffer.size(), client, !length,
+                  options.idle_timeout);
+    co_await pump.async_run(asio::use_awaitable);
+    result.bytes = pump.bytes();
+    if (pump.client_failed()) {
+      result.client_gone = true;
+      co_return result;
     }
+    ec = pump.upstream_error();
   }
-  upstream->deadline.expires_never();
+  if (ec) {
+    ec = timed_out(ec);
+    if (watch.gone()) {
+      result.client_gone = true;
+      co_return result;
+    }
+    result.error = ec == beast::error::timeout
+                       ? "worker was silent for longer than the idle timeout"
+                       : "worker connection broke: " + ec.message();
+    if (whole) throw upstream_failure(ec, key);  // nothing was sent: the client gets a 502
+    if (is_sse && !length) {
+      // The client gets every event the worker sent, then an error event instead of [DONE].
+      const ApiError error = upstream_failure(ec, key);
+      const std::string event = sse::named_event("error", error.body());
+      if (co_await writer.piece(event.data(), event.size())) co_await writer.finish();
+    }
+    co_return result;  // keep_alive stays false: the client connection is closed
+  }
   // The worker has answered in full: a client leaving from now on must not close a connection
   // that can go back to the pool.
   watch.on_gone(nullptr);

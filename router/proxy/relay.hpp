@@ -5,6 +5,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/field.hpp>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -41,7 +42,8 @@ boost::asio::awaitable<RelayResult> relay(const http::Request& request, http::Co
                                           const UpstreamKey& key, const RelayOptions& options);
 
 // Connection-level fields that are never forwarded (RFC 9110 §7.6.1), plus the client's
-// credentials, which are for the router only.
+// credentials, which are for the router only. All are fields Beast knows by name.
+bool is_hop_by_hop(boost::beast::http::field field);
 bool is_hop_by_hop(std::string_view field_name);
 
 }  // namespace switchyard::proxy

@@ -27,7 +27,12 @@ asio::awaitable<UpstreamConnectionPtr> UpstreamPool::acquire(const UpstreamKey& 
   const auto address = asio::ip::make_address(key.host, not_literal);
   if (!not_literal) {
     // Spawned workers listen on an address literal: getaddrinfo would cost a thread hop.
-    co_await stream.async_connect(asio::ip::tcp::endpoint(address, key.port), asio::use_awaitable);
+    const asio::ip::tcp::endpoint endpoint(address, key.port);
+    // Non-blocking from the start, as the relay's writes need it (http::write_now): set later,
+    // it would cost a second system call on every new connection.
+    stream.socket().open(endpoint.protocol());
+    stream.socket().non_blocking(true);
+    co_await stream.async_connect(endpoint, asio::use_awaitable);
   } else {
     asio::ip::tcp::resolver resolver(executor);
     const auto endpoints =
