@@ -23,11 +23,12 @@ using boost::system::error_code;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::seconds kErrorWriteTimeout{10};
 
+ReadResult refuse(ApiError error) {
+  return ReadResult{ReadResult::Status::refused, {}, std::move(error)};
+}
+
 ReadResult refuse(ErrorKind kind, std::string message) {
-  ReadResult result;
-  result.status = ReadResult::Status::refused;
-  result.error.emplace(kind, std::move(message));
-  return result;
+  return refuse(ApiError(kind, std::move(message)));
 }
 
 ReadResult closed() { return ReadResult{}; }
@@ -90,6 +91,37 @@ std::optional<ApiError> check_framing(const RequestHeader& header) {
   return std::nullopt;
 }
 
+namespace {
+
+// What read_request does between reading the header and reading the body, out of the coroutine:
+// GCC gives every local of a coroutine its own place in the frame, and a frame larger than the
+// 1020 bytes Asio recycles costs a malloc and a free per request. Checks the framing and the body
+// limit, and sets the limit on the parser; gives the reason to refuse the request, if any (on the
+// heap, for the same reason).
+std::unique_ptr<ApiError> check_header(bhttp::request_parser<bhttp::string_body>& parser,
+                                       const ReadLimits& limits) {
+  const RequestHeader& header = parser.get().base();
+  if (auto error = check_framing(header)) return std::make_unique<ApiError>(std::move(*error));
+  const std::uint64_t body_limit = limits.body_limit ? limits.body_limit(header) : (1u << 20);
+  if (auto length = parser.content_length(); length && *length > body_limit) {
+    return std::make_unique<ApiError>(
+        ErrorKind::payload_too_large, "request body of " + std::to_string(*length) +
+                                          " bytes exceeds the limit of " +
+                                          std::to_string(body_limit) + " bytes");
+  }
+  parser.body_limit(body_limit);
+  return nullptr;
+}
+
+// Tells a client that sent "Expect: 100-continue" to go on with the body; false when it left.
+asio::awaitable<bool> send_continue(beast::tcp_stream& stream, unsigned version) {
+  bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, version};
+  auto [ec, n] = co_await bhttp::async_write(stream, go_on, kNoThrow);
+  co_return !ec;
+}
+
+}  // namespace
+
 asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& deadline,
                                          beast::flat_buffer& buffer, const ReadLimits& limits,
                                          bool first) {
@@ -135,27 +167,11 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& de
     }
   }
 
-  const RequestHeader& header = parser.get().base();
-  if (auto error = check_framing(header)) {
-    ReadResult result = refuse(error->kind, error->what());
-    co_return result;
-  }
-
-  const std::uint64_t body_limit = limits.body_limit ? limits.body_limit(header) : (1u << 20);
-  if (auto length = parser.content_length(); length && *length > body_limit) {
-    co_return refuse(ErrorKind::payload_too_large,
-                     "request body of " + std::to_string(*length) + " bytes exceeds the limit of " +
-                         std::to_string(body_limit) + " bytes");
-  }
-  parser.body_limit(body_limit);
-
+  if (auto error = check_header(parser, limits)) co_return refuse(std::move(*error));
   if (!parser.is_done() &&
-      boost::algorithm::iequals(header[bhttp::field::expect], "100-continue")) {
-    bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, header.version()};
+      boost::algorithm::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
     deadline.expires_after(limits.header_timeout);
-    if (auto [ec, n] = co_await bhttp::async_write(stream, go_on, kNoThrow); ec) {
-      co_return closed();
-    }
+    if (!co_await send_continue(stream, parser.get().version())) co_return closed();
   }
 
   while (!parser.is_done()) {
@@ -175,10 +191,7 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& de
 
   // The connection may now sit in a long stream: its read buffer is not kept for it meanwhile.
   if (limits.release_buffer && buffer.size() == 0) buffer.shrink_to_fit();
-  ReadResult result;
-  result.status = ReadResult::Status::request;
-  result.request = parser.release();
-  co_return result;
+  co_return ReadResult{ReadResult::Status::request, parser.release(), std::nullopt};
 }
 
 asio::awaitable<void> write_error(beast::tcp_stream& stream, Deadline& deadline,

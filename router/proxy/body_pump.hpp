@@ -25,8 +25,6 @@
 
 namespace switchyard::proxy {
 
-using UpstreamParser = boost::beast::http::response_parser<boost::beast::http::buffer_body>;
-
 // How long a write to the client may wait for the client to read.
 constexpr std::chrono::seconds kWriteTimeout{30};
 

@@ -4,6 +4,7 @@
 #include <boost/beast/http.hpp>
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -144,6 +145,12 @@ class ClientWriter {
     co_return !co_await send(piece.buffers());
   }
 
+  // Ends an SSE stream that broke off with an event naming the error.
+  asio::awaitable<void> error_event(error_code ec, const UpstreamKey& key) {
+    const std::string event = sse::named_event("error", upstream_failure(ec, key).body());
+    if (co_await piece(event.data(), event.size())) co_await finish();
+  }
+
   // The end of the body. A response whose header has not gone yet leaves with it: in one write
   // when it has a Content-Length (the small answers that are read whole).
   asio::awaitable<bool> finish(const char* data = nullptr, std::size_t size = 0) {
@@ -204,7 +211,7 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
   upstream_request_head(head, request, key, options);
 
   UpstreamConnectionPtr upstream;
-  std::optional<UpstreamParser> parser;
+  UpstreamParser* parser = nullptr;  // the connection's: kept out of this coroutine's frame
   // The watch must not reach a connection this relay has dropped.
   struct ForgetOnExit {
     ClientWatch& watch;
@@ -223,7 +230,7 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
     } catch (const boost::system::system_error& e) {
       throw upstream_failure(e.code(), key);
     }
-    parser.emplace();
+    parser = &upstream->parser.emplace();
     parser->body_limit(boost::none);  // streams may be far larger than Beast's 8 MiB default
     beast::tcp_stream& stream = upstream->stream;
     watch.on_gone([&stream] { stream.socket().close(); });
@@ -284,15 +291,17 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
     upstream->deadline.expires_never();
     result.bytes = held;
   } else {
-    BodyPump pump(*upstream, *parser, buffer, is_sse ? 0 : buffer.size(), client, !length,
-                  options.idle_timeout);
-    co_await pump.async_run(asio::use_awaitable);
-    result.bytes = pump.bytes();
-    if (pump.client_failed()) {
+    // On the heap: in the frame, it would push it past the size Asio recycles, for every request.
+    const auto pump = std::make_unique<BodyPump>(*upstream, *parser, buffer,
+                                                 is_sse ? 0 : buffer.size(), client, !length,
+                                                 options.idle_timeout);
+    co_await pump->async_run(asio::use_awaitable);
+    result.bytes = pump->bytes();
+    if (pump->client_failed()) {
       result.client_gone = true;
       co_return result;
     }
-    ec = pump.upstream_error();
+    ec = pump->upstream_error();
   }
   if (ec) {
     ec = timed_out(ec);
@@ -306,9 +315,7 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
     if (whole) throw upstream_failure(ec, key);  // nothing was sent: the client gets a 502
     if (is_sse && !length) {
       // The client gets every event the worker sent, then an error event instead of [DONE].
-      const ApiError error = upstream_failure(ec, key);
-      const std::string event = sse::named_event("error", error.body());
-      if (co_await writer.piece(event.data(), event.size())) co_await writer.finish();
+      co_await writer.error_event(ec, key);
     }
     co_return result;  // keep_alive stays false: the client connection is closed
   }

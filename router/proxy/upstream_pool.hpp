@@ -5,10 +5,13 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,11 +19,16 @@
 
 namespace switchyard::proxy {
 
+using UpstreamParser = boost::beast::http::response_parser<boost::beast::http::buffer_body>;
+
 struct UpstreamConnection {
   explicit UpstreamConnection(boost::beast::tcp_stream s) : stream(std::move(s)) {}
   boost::beast::tcp_stream stream;
   http::Deadline deadline{stream.socket()};
   boost::beast::flat_buffer buffer;
+  // The parser of the response being read, made anew for each. It lives here rather than in the
+  // relay's coroutine frame, which it would push past the size Asio recycles.
+  std::optional<UpstreamParser> parser;
   bool reused = false;
 };
 using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection>;
