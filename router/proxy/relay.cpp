@@ -302,6 +302,8 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
       co_return result;
     }
     ec = pump->upstream_error();
+    // A bulk body's reads grew the worker connection's buffer; a pooled connection keeps none.
+    if (!is_sse && upstream->buffer.size() == 0) upstream->buffer.shrink_to_fit();
   }
   if (ec) {
     ec = timed_out(ec);
