@@ -84,6 +84,10 @@ void upstream_request_head(std::string& head, const http::Request& request,
   head.append("\r\n\r\n"sv);
 }
 
+// Answers that end with their header whatever their fields say (RFC 9110 15.3.5, 15.4.5):
+// relayed as chunked, a client would read the last chunk as the start of the next response.
+bool ends_with_header(unsigned status) { return status == 204 || status == 304; }
+
 // The client's response head, written from the worker's: its body framing is the relay's
 // (Content-Length when the worker sent one, else chunked), and an SSE stream is marked unbuffered
 // for any proxy in front.
@@ -103,12 +107,16 @@ void client_response_head(std::string& head, const UpstreamResponse& response, b
     append_fields(head, response.base(), {{bhttp::field::content_length}});
   }
   head.append("X-Request-Id: "sv).append(options.request_id).append("\r\n"sv);
-  if (length) {
-    head.append("Content-Length: "sv);
-    append_decimal(head, *length);
-    head.append("\r\n"sv);
-  } else {
-    head.append("Transfer-Encoding: chunked\r\n"sv);
+  // No framing field on an answer without a body: a 204 must not carry one, and a 304's would
+  // describe the representation it stands for.
+  if (!ends_with_header(response.result_int())) {
+    if (length) {
+      head.append("Content-Length: "sv);
+      append_decimal(head, *length);
+      head.append("\r\n"sv);
+    } else {
+      head.append("Transfer-Encoding: chunked\r\n"sv);
+    }
   }
   if (!keep_alive) head.append("Connection: close\r\n"sv);
   head.append("\r\n"sv);
@@ -270,12 +278,14 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
 
   UpstreamResponse& response = parser->get();
   const bool upstream_keep_alive = response.keep_alive();
+  const bool bodiless = ends_with_header(response.result_int());
   const bool is_sse =
+      !bodiless &&
       beast::iequals(response[bhttp::field::content_type].substr(0, sse::kContentType.size()),
                      sse::kContentType);
   // An open stream is judged by its memory: the client's read buffer waits empty meanwhile.
   if (is_sse && client.read_buffer.size() == 0) client.read_buffer.shrink_to_fit();
-  const auto length = parser->content_length();
+  const auto length = bodiless ? boost::optional<std::uint64_t>(0) : parser->content_length();
   result.status = response.result_int();
   // The worker's request head has served: the buffer takes the client's response head.
   client_response_head(head, response, is_sse, length, client_keep_alive, options);

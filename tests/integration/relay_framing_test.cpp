@@ -1,7 +1,8 @@
 // The relay writes the response head and the chunk framing itself (not through Beast's
 // serializer): a worker's chunked answer, with chunk extensions and chunks of every size, and a
 // content-length answer larger than one relay buffer reach the client byte for byte, correctly
-// framed, and the client connection carries the next request afterwards.
+// framed, a 204 ends with its header, and the client connection carries the next request
+// afterwards.
 #include <gtest/gtest.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -27,7 +28,7 @@ const std::string kBigBody = [] {
 const std::vector<std::string> kChunks = {"{\"pieces\":[", std::string(3000, 'x'), "1,", "2]}"};
 
 // The worker's side: a server that answers GET /health with 200 and each POST by what its body
-// asks for ("chunked" or "big"), over keep-alive connections, until the test ends.
+// asks for ("chunked", "nocontent" or "big"), over keep-alive connections, until the test ends.
 class ScriptedUpstream {
  public:
   ScriptedUpstream() : acceptor_(io_, tcp::endpoint(asio::ip::address_v4::loopback(), 0)) {
@@ -88,6 +89,8 @@ class ScriptedUpstream {
           reply += size + chunk + "\r\n";
         }
         reply += "0\r\n\r\n";
+      } else if (body.find("nocontent") != std::string::npos) {
+        reply = "HTTP/1.1 204 No Content\r\nX-Kind: empty\r\n\r\n";
       } else {
         reply = "HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nContent-Length: " +
                 std::to_string(kBigBody.size()) + "\r\n\r\n" + kBigBody;
@@ -105,6 +108,14 @@ class ScriptedUpstream {
 
 std::string request_asking(std::string_view what) {
   return R"({"model":"up","messages":[{"role":"user","content":")" + std::string(what) + "\"}]}";
+}
+
+// A whole request as the client sends it; the last of a connection asks to close it.
+std::string raw_post(std::string_view what, bool last) {
+  const std::string body = request_asking(what);
+  return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+         std::string(last ? "Connection: close\r\n" : "") +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 std::string joined_chunks() {
@@ -141,15 +152,10 @@ TEST_F(RelayFramingTest, AnswerLargerThanOneRelayBufferKeepsItsLengthAndStatus) 
 }
 
 TEST_F(RelayFramingTest, ConnectionCarriesTheNextRequestAfterEachKindOfAnswer) {
-  const auto post = [](std::string_view what, bool last) {
-    const std::string body = request_asking(what);
-    return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
-           std::string(last ? "Connection: close\r\n" : "") +
-           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  };
   bool closed = false;
   const std::string raw = raw_exchange(
-      router_.port(), post("chunked", false) + post("big", false) + post("chunked", true),
+      router_.port(),
+      raw_post("chunked", false) + raw_post("big", false) + raw_post("chunked", true),
       std::chrono::seconds(10), &closed);
   EXPECT_TRUE(closed);
   // Every answer is there, in order, each chunked one ending with its last chunk.
@@ -164,6 +170,24 @@ TEST_F(RelayFramingTest, ConnectionCarriesTheNextRequestAfterEachKindOfAnswer) {
   EXPECT_EQ(raw.substr(second - last_chunk.size(), last_chunk.size()), last_chunk);
   EXPECT_EQ(raw.substr(third - kBigBody.size(), kBigBody.size()), kBigBody);
   EXPECT_TRUE(raw.ends_with("2]}\r\n0\r\n\r\n")) << raw.substr(raw.size() - 50);
+}
+
+// A 204 relayed with chunked framing would hand the client a last chunk it reads as the start of
+// the next response.
+TEST_F(RelayFramingTest, NoContentAnswerEndsWithItsHeader) {
+  bool closed = false;
+  const std::string raw =
+      raw_exchange(router_.port(), raw_post("nocontent", false) + raw_post("big", true),
+                   std::chrono::seconds(10), &closed);
+  EXPECT_TRUE(closed);
+  ASSERT_TRUE(raw.starts_with("HTTP/1.1 204 No Content\r\n")) << raw.substr(0, 300);
+  const std::string head = raw.substr(0, raw.find("\r\n\r\n") + 4);
+  EXPECT_NE(head.find("X-Kind: empty\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head.find("Transfer-Encoding"), std::string::npos) << head;
+  EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+  EXPECT_TRUE(raw.substr(head.size()).starts_with("HTTP/1.1 201 Created\r\n"))
+      << raw.substr(0, 400);
+  EXPECT_TRUE(raw.ends_with(kBigBody));
 }
 
 }  // namespace
