@@ -138,6 +138,13 @@ ApiError upstream_failure(const error_code& ec, const UpstreamKey& key) {
                   std::nullopt, "upstream_error");
 }
 
+// A parser for the next response on `upstream`.
+UpstreamParser& new_parser(UpstreamConnection& upstream) {
+  UpstreamParser& parser = upstream.parser.emplace();
+  parser.body_limit(boost::none);  // streams may be far larger than Beast's 8 MiB default
+  return parser;
+}
+
 // The pieces of one gather write.
 template <class... Pieces>
 std::array<asio::const_buffer, sizeof...(Pieces)> const_buffers(const Pieces&... pieces) {
@@ -251,8 +258,7 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
     } catch (const boost::system::system_error& e) {
       throw upstream_failure(e.code(), key);
     }
-    parser = &upstream->parser.emplace();
-    parser->body_limit(boost::none);  // streams may be far larger than Beast's 8 MiB default
+    parser = &new_parser(*upstream);
     beast::tcp_stream& stream = upstream->stream;
     watch.on_gone([&stream] { stream.socket().close(); });
     if (watch.gone()) {
@@ -263,7 +269,10 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
                                                        kWriteTimeout,
                                                        const_buffers(head, request.body())));
     if (!ec) upstream->deadline.expires_after(options.idle_timeout);
-    while (!ec && !parser->is_header_done()) {
+    // An interim answer (1xx, such as 103 Early Hints) comes before the real one on the same
+    // connection. It is not relayed, as nginx does not relay it; the real one is read after it.
+    while (!ec && (!parser->is_header_done() || parser->get().result_int() / 100 == 1)) {
+      if (parser->is_header_done()) parser = &new_parser(*upstream);
       auto [read_ec, read] = co_await http::read_some(stream.socket(), upstream->buffer, *parser);
       ec = timed_out(read_ec);
     }
@@ -353,7 +362,9 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
   }
   // A client that left while the last piece was written has had the socket closed by the watch;
   // pooling it would fail the next request with "Bad file descriptor".
-  if (upstream_keep_alive && upstream->stream.socket().is_open()) {
+  // Bytes the worker sent past the end of its answer would be read as the answer to the next
+  // request on the connection: a connection with any left over is not pooled.
+  if (upstream_keep_alive && upstream->stream.socket().is_open() && upstream->buffer.size() == 0) {
     pool.release(key, std::move(upstream));
   }
   result.keep_alive = client_keep_alive;

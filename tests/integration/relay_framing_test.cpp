@@ -1,8 +1,9 @@
 // The relay writes the response head and the chunk framing itself (not through Beast's
 // serializer): a worker's chunked answer, with chunk extensions and chunks of every size, and a
 // content-length answer larger than one relay buffer reach the client byte for byte, correctly
-// framed, a 204 ends with its header, and the client connection carries the next request
-// afterwards.
+// framed, a 204 ends with its header, an interim 1xx answer is not taken for the answer, bytes a
+// worker sends past its answer never reach the next request, and the client connection carries
+// the next request afterwards.
 #include <gtest/gtest.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -28,7 +29,8 @@ const std::string kBigBody = [] {
 const std::vector<std::string> kChunks = {"{\"pieces\":[", std::string(3000, 'x'), "1,", "2]}"};
 
 // The worker's side: a server that answers GET /health with 200 and each POST by what its body
-// asks for ("chunked", "nocontent" or "big"), over keep-alive connections, until the test ends.
+// asks for ("chunked", "nocontent", "interim", "overlong" or "big"), over keep-alive connections,
+// until the test ends.
 class ScriptedUpstream {
  public:
   ScriptedUpstream() : acceptor_(io_, tcp::endpoint(asio::ip::address_v4::loopback(), 0)) {
@@ -89,6 +91,12 @@ class ScriptedUpstream {
           reply += size + chunk + "\r\n";
         }
         reply += "0\r\n\r\n";
+      } else if (body.find("interim") != std::string::npos) {
+        reply = "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal";
+      } else if (body.find("overlong") != std::string::npos) {
+        reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale";
       } else if (body.find("nocontent") != std::string::npos) {
         reply = "HTTP/1.1 204 No Content\r\nX-Kind: empty\r\n\r\n";
       } else {
@@ -188,6 +196,34 @@ TEST_F(RelayFramingTest, NoContentAnswerEndsWithItsHeader) {
   EXPECT_TRUE(raw.substr(head.size()).starts_with("HTTP/1.1 201 Created\r\n"))
       << raw.substr(0, 400);
   EXPECT_TRUE(raw.ends_with(kBigBody));
+}
+
+TEST_F(RelayFramingTest, InterimAnswerIsSkippedForTheFinalOne) {
+  bool closed = false;
+  const std::string raw =
+      raw_exchange(router_.port(), raw_post("interim", false) + raw_post("big", true),
+                   std::chrono::seconds(10), &closed);
+  EXPECT_TRUE(closed);
+  ASSERT_TRUE(raw.starts_with("HTTP/1.1 200 OK\r\n")) << raw.substr(0, 300);
+  const auto second = raw.find("HTTP/1.1 201 Created\r\n");
+  ASSERT_NE(second, std::string::npos) << raw.substr(0, 300);
+  const std::string first = raw.substr(0, second);
+  EXPECT_TRUE(first.ends_with("\r\n\r\nfinal")) << first;
+  EXPECT_EQ(first.find("Early Hints"), std::string::npos) << first;
+  EXPECT_EQ(first.find("Link:"), std::string::npos) << first;
+}
+
+// The worker answers "ok" and then a whole second response nobody asked for. Pooled with those
+// bytes, its connection would hand them to the next request as its answer.
+TEST_F(RelayFramingTest, BytesPastTheAnswerDoNotReachTheNextRequest) {
+  const HttpResponse first =
+      http_request(router_.port(), "POST", "/v1/chat/completions", request_asking("overlong"));
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.body, "ok");
+  const HttpResponse next =
+      http_request(router_.port(), "POST", "/v1/chat/completions", request_asking("big"));
+  EXPECT_EQ(next.status, 201) << next.body.substr(0, 100);
+  EXPECT_EQ(next.body, kBigBody);
 }
 
 }  // namespace
