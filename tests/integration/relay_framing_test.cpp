@@ -138,6 +138,16 @@ class RelayFramingTest : public ::testing::Test {
   TestRouter router_{"  up:\n    url: http://127.0.0.1:" + std::to_string(upstream_.port()) +
                      "\n"};
   void SetUp() override { router_.wait_state("up", "ready"); }
+
+  // What one client connection receives for a request asking for `what`, then one asking for
+  // "big" that closes the connection.
+  std::string then_big(std::string_view what) {
+    bool closed = false;
+    std::string raw = raw_exchange(router_.port(), raw_post(what, false) + raw_post("big", true),
+                                   std::chrono::seconds(10), &closed);
+    EXPECT_TRUE(closed);
+    return raw;
+  }
 };
 
 TEST_F(RelayFramingTest, ChunkedAnswerArrivesWholeAndRechunked) {
@@ -183,11 +193,7 @@ TEST_F(RelayFramingTest, ConnectionCarriesTheNextRequestAfterEachKindOfAnswer) {
 // A 204 relayed with chunked framing would hand the client a last chunk it reads as the start of
 // the next response.
 TEST_F(RelayFramingTest, NoContentAnswerEndsWithItsHeader) {
-  bool closed = false;
-  const std::string raw =
-      raw_exchange(router_.port(), raw_post("nocontent", false) + raw_post("big", true),
-                   std::chrono::seconds(10), &closed);
-  EXPECT_TRUE(closed);
+  const std::string raw = then_big("nocontent");
   ASSERT_TRUE(raw.starts_with("HTTP/1.1 204 No Content\r\n")) << raw.substr(0, 300);
   const std::string head = raw.substr(0, raw.find("\r\n\r\n") + 4);
   EXPECT_NE(head.find("X-Kind: empty\r\n"), std::string::npos) << head;
@@ -199,11 +205,7 @@ TEST_F(RelayFramingTest, NoContentAnswerEndsWithItsHeader) {
 }
 
 TEST_F(RelayFramingTest, InterimAnswerIsSkippedForTheFinalOne) {
-  bool closed = false;
-  const std::string raw =
-      raw_exchange(router_.port(), raw_post("interim", false) + raw_post("big", true),
-                   std::chrono::seconds(10), &closed);
-  EXPECT_TRUE(closed);
+  const std::string raw = then_big("interim");
   ASSERT_TRUE(raw.starts_with("HTTP/1.1 200 OK\r\n")) << raw.substr(0, 300);
   const auto second = raw.find("HTTP/1.1 201 Created\r\n");
   ASSERT_NE(second, std::string::npos) << raw.substr(0, 300);
