@@ -32,8 +32,8 @@ constexpr std::size_t kSseChunk = 2 * 1024;
 
 using UpstreamResponse = bhttp::response<bhttp::buffer_body>;
 
-// Heads are built with literals of known length and std::to_chars: strlen and std::to_string's
-// temporary string were a tenth of the relay's own instructions.
+// Heads are built with literals of known length and std::to_chars: no strlen per piece and no
+// temporary string per number.
 void append_decimal(std::string& out, std::uint64_t value) {
   char digits[20];
   out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
@@ -270,7 +270,8 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
                                                        const_buffers(head, request.body())));
     if (!ec) upstream->deadline.expires_after(options.idle_timeout);
     // An interim answer (1xx, such as 103 Early Hints) comes before the real one on the same
-    // connection. It is not relayed, as nginx does not relay it; the real one is read after it.
+    // connection. It is dropped, not forwarded: clients of this API have no use for it, and an
+    // HTTP/1.0 client must not get one. The real answer is read after it.
     while (!ec && (!parser->is_header_done() || parser->get().result_int() / 100 == 1)) {
       if (parser->is_header_done()) parser = &new_parser(*upstream);
       auto [read_ec, read] = co_await http::read_some(stream.socket(), upstream->buffer, *parser);
