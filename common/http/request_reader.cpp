@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "common/http/drained_read.hpp"
 #include "common/http/socket_io.hpp"
 
 namespace switchyard::http {
@@ -143,7 +144,7 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& de
   const bool waits_idle = !first && buffer.size() == 0;
   deadline.expires_after(waits_idle ? limits.idle_timeout : limits.header_timeout);
   if (buffer.size() == 0) {
-    auto [ec, n] = co_await stream.socket().async_read_some(buffer.prepare(4096), kNoThrow);
+    auto [ec, n] = co_await async_read_drained(stream.socket(), buffer.prepare(4096), kNoThrow);
     if (ec) co_return closed();
     buffer.commit(n);
     if (waits_idle) deadline.expires_after(limits.header_timeout);

@@ -1,5 +1,7 @@
 #include "common/http/socket_io.hpp"
 
+#include "common/http/drained_read.hpp"
+
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
 
@@ -27,8 +29,8 @@ asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_some(
         ec = bhttp::error::buffer_overflow;
         co_return std::tuple(ec, used_total);
       }
-      auto [read_ec, n] = co_await socket.async_read_some(
-          buffer.prepare(size), asio::as_tuple(asio::use_awaitable));
+      auto [read_ec, n] = co_await async_read_drained(socket, buffer.prepare(size),
+                                                      asio::as_tuple(asio::use_awaitable));
       buffer.commit(n);
       if (read_ec == asio::error::eof) {
         if (!parser.got_some()) {

@@ -8,6 +8,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <system_error>
 
+#include "common/http/drained_read.hpp"
+
 namespace switchyard::http {
 
 namespace asio = boost::asio;
@@ -71,6 +73,7 @@ asio::awaitable<void> Listener::accept_loop() {
     // Asio would make it non-blocking on the first read anyway; the relay's writes need the
     // mode set as the user's (http::write_now), and one system call does both.
     socket.non_blocking(true, ec);
+    report_bytes_left(socket, ec);  // lets reads tell a drained socket (drained_read.hpp)
     asio::co_spawn(acceptor_.get_executor(), session(std::move(socket)),
                    [](std::exception_ptr error) {
                      if (!error) return;

@@ -20,6 +20,7 @@
 #include <span>
 #include <utility>
 
+#include "common/http/drained_read.hpp"
 #include "router/http/handler.hpp"
 #include "router/proxy/upstream_pool.hpp"
 
@@ -115,7 +116,7 @@ void BodyPump::proceed(Next next, Op<Handler>&& op) {
   writing_ = next == Next::write;
   switch (next) {
     case Next::read:
-      upstream_.stream.socket().async_read_some(read_into_, std::move(op));
+      http::async_read_drained(upstream_.stream.socket(), read_into_, std::move(op));
       return;
     case Next::write:
       boost::asio::async_write(client_.stream.socket(), *unwritten_, std::move(op));

@@ -4,6 +4,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "common/http/drained_read.hpp"
+
 namespace switchyard::proxy {
 
 namespace asio = boost::asio;
@@ -42,6 +44,7 @@ asio::awaitable<UpstreamConnectionPtr> UpstreamPool::acquire(const UpstreamKey& 
   stream.expires_never();
   boost::system::error_code ignored;
   stream.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+  http::report_bytes_left(stream.socket(), ignored);  // see common/http/drained_read.hpp
   co_return std::make_unique<UpstreamConnection>(std::move(stream));
 }
 

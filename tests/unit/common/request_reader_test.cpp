@@ -21,6 +21,8 @@
 #include <optional>
 #include <string>
 
+#include "tests/support/loopback.hpp"
+
 namespace switchyard::http {
 namespace {
 
@@ -38,9 +40,7 @@ constexpr auto kTestBound = std::chrono::seconds(20);
 class RequestReaderTest : public ::testing::Test {
  protected:
   RequestReaderTest() {
-    tcp::acceptor acceptor(io_, {asio::ip::make_address("127.0.0.1"), 0});
-    client_.connect(acceptor.local_endpoint());
-    server_.emplace(acceptor.accept());
+    server_.emplace(test::connect_loopback(io_, client_));
     deadline_.emplace(server_->socket());
     limits_.header_timeout = milliseconds(5000);
     limits_.idle_timeout = milliseconds(5000);

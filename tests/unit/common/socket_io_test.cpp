@@ -16,6 +16,8 @@
 #include <optional>
 #include <string>
 
+#include "tests/support/loopback.hpp"
+
 namespace switchyard::http {
 namespace {
 
@@ -32,9 +34,7 @@ const std::string kRequest =
 class SocketIoTest : public ::testing::Test {
  protected:
   SocketIoTest() {
-    tcp::acceptor acceptor(io_, {asio::ip::make_address("127.0.0.1"), 0});
-    client_.connect(acceptor.local_endpoint());
-    server_.emplace(acceptor.accept());
+    server_.emplace(test::connect_loopback(io_, client_));
   }
 
   // Runs one read_some on the server side and gives what it returned, or nothing when it did not

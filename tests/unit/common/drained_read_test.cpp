@@ -1,0 +1,179 @@
+// async_read_drained over a real loopback connection with TCP_INQ. The reads the operation makes
+// are counted by wrapping recvmsg (this test binary's own definition, which the library's calls
+// bind to), so that a read it should not make fails the test. Each wait is bounded.
+#include "common/http/drained_read.hpp"
+
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "tests/support/loopback.hpp"
+
+namespace {
+int recvmsg_calls = 0;
+}  // namespace
+
+extern "C" ssize_t recvmsg(int fd, msghdr* message, int flags) {
+  using Real = ssize_t (*)(int, msghdr*, int);
+  static const auto real = reinterpret_cast<Real>(dlsym(RTLD_NEXT, "recvmsg"));
+  ++recvmsg_calls;
+  return real(fd, message, flags);
+}
+
+namespace switchyard::http {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+constexpr auto kBound = std::chrono::seconds(5);
+
+struct Read {
+  bool done = false;
+  error_code ec;
+  std::string data;
+};
+
+class DrainedReadTest : public ::testing::Test {
+ protected:
+  DrainedReadTest() {
+    server_.emplace(test::connect_loopback(io_, client_));
+    server_->non_blocking(true);
+    error_code ec;
+    report_bytes_left(*server_, ec);
+    EXPECT_FALSE(ec) << ec.message();
+  }
+
+  void start(Read& read) {
+    async_read_drained(*server_, asio::buffer(bytes_), [this, &read](error_code ec, std::size_t n) {
+      read = {true, ec, std::string(bytes_, n)};
+    });
+  }
+  // Runs the io_context until `read` completes, or for kBound at most.
+  void run_until(const Read& read) {
+    io_.restart();
+    const auto deadline = std::chrono::steady_clock::now() + kBound;
+    while (!read.done && std::chrono::steady_clock::now() < deadline) {
+      io_.run_one_for(std::chrono::milliseconds(100));
+    }
+  }
+  // Runs what is ready without waiting: the reactor looks at the sockets once, even when no
+  // operation waits (the guard keeps poll() from returning at once for want of work).
+  void poll() {
+    const auto guard = asio::make_work_guard(io_);
+    io_.restart();
+    io_.poll();
+  }
+  // Sends `text` and waits until all of it is in the server's socket.
+  void send(const std::string& text) {
+    asio::write(client_, asio::buffer(text));
+    while (server_->available() < text.size()) std::this_thread::yield();
+  }
+
+  asio::io_context io_;
+  tcp::socket client_{io_};
+  std::optional<tcp::socket> server_;
+  char bytes_[64];
+};
+
+TEST_F(DrainedReadTest, ReadThatEmptiesTheSocketLetsTheNextOneWaitWithoutTrying) {
+  send("abc");
+  Read first;
+  start(first);
+  run_until(first);
+  ASSERT_TRUE(first.done);
+  EXPECT_FALSE(first.ec);
+  EXPECT_EQ(first.data, "abc");
+
+  const int calls = recvmsg_calls;
+  Read second;
+  start(second);
+  poll();
+  EXPECT_FALSE(second.done);
+  EXPECT_EQ(recvmsg_calls, calls) << "the second read tried the empty socket";
+
+  send("de");
+  run_until(second);
+  ASSERT_TRUE(second.done);
+  EXPECT_EQ(second.data, "de");
+  EXPECT_EQ(recvmsg_calls, calls + 1);
+}
+
+TEST_F(DrainedReadTest, ReadThatLeavesBytesLetsTheNextOneTakeThemAtOnce) {
+  send(std::string(100, 'x'));  // more than one read takes
+  Read first;
+  start(first);
+  run_until(first);
+  ASSERT_TRUE(first.done);
+  EXPECT_EQ(first.data.size(), sizeof bytes_);
+  Read second;
+  start(second);
+  poll();
+  EXPECT_TRUE(second.done);
+  EXPECT_EQ(second.data.size(), 100 - sizeof bytes_);
+}
+
+// The FIN is in the socket with the data, and their edge has gone by: a read that called the
+// socket drained would leave the next one waiting for an edge that never comes.
+TEST_F(DrainedReadTest, EndOfStreamThatCameWithTheDataIsSeen) {
+  asio::write(client_, asio::buffer(std::string("abc")));
+  client_.shutdown(tcp::socket::shutdown_send);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  poll();  // the reactor takes the edge of both now, before any read
+  Read first;
+  start(first);
+  run_until(first);
+  ASSERT_TRUE(first.done);
+  EXPECT_EQ(first.data, "abc");
+  Read second;
+  start(second);
+  run_until(second);
+  ASSERT_TRUE(second.done) << "the end of the stream was missed";
+  EXPECT_EQ(second.ec, asio::error::eof);
+}
+
+TEST_F(DrainedReadTest, WhatArrivesAfterADrainingReadIsRead) {
+  send("abc");
+  Read first;
+  start(first);
+  run_until(first);
+  ASSERT_TRUE(first.done);
+  // Arrives while no read waits: the reactor sees it before the next read starts.
+  send("xyz");
+  poll();
+  Read second;
+  start(second);
+  run_until(second);
+  ASSERT_TRUE(second.done);
+  EXPECT_EQ(second.data, "xyz");
+  // And a close after a draining read ends the read that waits.
+  Read third;
+  start(third);
+  poll();
+  client_.shutdown(tcp::socket::shutdown_send);
+  run_until(third);
+  ASSERT_TRUE(third.done);
+  EXPECT_EQ(third.ec, asio::error::eof);
+}
+
+TEST_F(DrainedReadTest, ClosingTheSocketCancelsAWaitingRead) {
+  Read read;
+  start(read);
+  poll();
+  server_->close();
+  run_until(read);
+  ASSERT_TRUE(read.done);
+  EXPECT_EQ(read.ec, asio::error::operation_aborted);
+}
+
+}  // namespace
+}  // namespace switchyard::http
