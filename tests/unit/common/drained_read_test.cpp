@@ -1,9 +1,12 @@
 // async_read_drained over a real loopback connection with TCP_INQ. The reads the operation makes
 // are counted by wrapping recvmsg (this test binary's own definition, which the library's calls
-// bind to), so that a read it should not make fails the test. Each wait is bounded.
+// bind to), so that a read it should not make fails the test. Each wait is bounded, and waits on
+// the socket's state rather than on time.
 #include "common/http/drained_read.hpp"
 
 #include <dlfcn.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
@@ -76,7 +79,25 @@ class DrainedReadTest : public ::testing::Test {
   // Sends `text` and waits until all of it is in the server's socket.
   void send(const std::string& text) {
     asio::write(client_, asio::buffer(text));
-    while (server_->available() < text.size()) std::this_thread::yield();
+    wait_for([&] { return server_->available() >= text.size(); });
+  }
+  // Ends the client's side and waits until the server's socket has the FIN (CLOSE_WAIT).
+  void send_fin() {
+    client_.shutdown(tcp::socket::shutdown_send);
+    wait_for([&] {
+      tcp_info info{};
+      socklen_t size = sizeof info;
+      return ::getsockopt(server_->native_handle(), SOL_TCP, TCP_INFO, &info, &size) == 0 &&
+             info.tcpi_state == TCP_CLOSE_WAIT;
+    });
+  }
+  template <class Condition>
+  static void wait_for(Condition condition) {
+    const auto deadline = std::chrono::steady_clock::now() + kBound;
+    while (!condition() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+    ASSERT_TRUE(condition());
   }
 
   asio::io_context io_;
@@ -125,9 +146,8 @@ TEST_F(DrainedReadTest, ReadThatLeavesBytesLetsTheNextOneTakeThemAtOnce) {
 // The FIN is in the socket with the data, and their edge has gone by: a read that called the
 // socket drained would leave the next one waiting for an edge that never comes.
 TEST_F(DrainedReadTest, EndOfStreamThatCameWithTheDataIsSeen) {
-  asio::write(client_, asio::buffer(std::string("abc")));
-  client_.shutdown(tcp::socket::shutdown_send);
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  send("abc");
+  send_fin();
   poll();  // the reactor takes the edge of both now, before any read
   Read first;
   start(first);
@@ -159,7 +179,7 @@ TEST_F(DrainedReadTest, WhatArrivesAfterADrainingReadIsRead) {
   Read third;
   start(third);
   poll();
-  client_.shutdown(tcp::socket::shutdown_send);
+  send_fin();
   run_until(third);
   ASSERT_TRUE(third.done);
   EXPECT_EQ(third.ec, asio::error::eof);
