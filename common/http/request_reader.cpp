@@ -25,7 +25,7 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::seconds kErrorWriteTimeout{10};
 
 ReadResult refuse(ApiError error) {
-  return ReadResult{ReadResult::Status::refused, {}, std::move(error)};
+  return ReadResult{ReadResult::Status::refused, {}, false, std::move(error)};
 }
 
 ReadResult refuse(ErrorKind kind, std::string message) {
@@ -192,7 +192,8 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& de
 
   // The connection may now sit in a long stream: its read buffer is not kept for it meanwhile.
   if (limits.release_buffer && buffer.size() == 0) buffer.shrink_to_fit();
-  co_return ReadResult{ReadResult::Status::request, parser.release(), std::nullopt};
+  const bool keep_alive = parser.keep_alive();
+  co_return ReadResult{ReadResult::Status::request, parser.release(), keep_alive, std::nullopt};
 }
 
 asio::awaitable<void> write_error(beast::tcp_stream& stream, Deadline& deadline,

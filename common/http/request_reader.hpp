@@ -44,6 +44,9 @@ struct ReadResult {
   };
   Status status = Status::closed;
   Request request;
+  // Whether the client lets the connection carry another request (Connection and the version),
+  // as the parser found it: asking the message again means searching its fields.
+  bool keep_alive = false;
   std::optional<ApiError> error;
 };
 

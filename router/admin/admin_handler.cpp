@@ -85,7 +85,7 @@ http::ReadLimits AdminHandler::read_limits() const {
 asio::awaitable<bool> AdminHandler::handle(http::Request& request, http::Connection& connection) {
   const std::string target(request.target());
   const std::string path(http::path_of(target));
-  const bool keep_alive = request.keep_alive();
+  const bool keep_alive = connection.keep_alive;
   const auto verb = request.method();
   const auto reply = [&](unsigned status, const nlohmann::json& body) {
     return http::write_response(connection, status, body.dump(), "application/json", keep_alive);

@@ -171,7 +171,7 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
   std::string model_name = "-";
   unsigned status = 0;
   std::uint64_t bytes = 0;
-  bool keep_alive = request.keep_alive();
+  bool keep_alive = connection.keep_alive;
   bool client_gone = false;
   std::unique_ptr<ApiError> failure;  // on the heap: the frame is kept small (see above)
 

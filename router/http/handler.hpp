@@ -17,6 +17,8 @@ struct Connection {
   Deadline& deadline;  // times every read and write on `stream`
   beast::flat_buffer& read_buffer;  // what was read of the next request, if anything
   std::string remote_address;  // the client's IP, as logged and sent on as X-Forwarded-For
+  // Whether the request being handled lets the connection carry another (ReadResult).
+  bool keep_alive = true;
   // Where the relay writes the heads it sends; kept between requests so that its capacity is.
   std::string head_buffer = {};
 };

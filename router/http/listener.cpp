@@ -106,10 +106,11 @@ asio::awaitable<void> Listener::session(tcp::socket socket) {
     }
     self->busy = true;
     ++busy_;
+    connection.keep_alive = read.keep_alive;
     const bool keep_alive = co_await handler_.handle(read.request, connection);
     self->busy = false;
     if (--busy_ == 0) idle_.notify_all();
-    if (!keep_alive || !read.request.keep_alive()) break;
+    if (!keep_alive || !read.keep_alive) break;
   }
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   stream.socket().close(ec);

@@ -53,7 +53,7 @@ BodyPump::Next BodyPump::parse() {
     }
     if (parser_.is_done()) return Next::done;
     if (upstream_.buffer.size() == 0) return read();
-    auto& body = parser_.get().body();
+    auto& body = parser_.body();
     body.data = body_buffer_.data();
     body.size = body_buffer_.size();
     error_code ec;

@@ -13,6 +13,7 @@
 #include "common/openai_error.hpp"
 #include "common/sse.hpp"
 #include "router/proxy/body_pump.hpp"
+#include "router/proxy/hop_by_hop.hpp"
 
 namespace switchyard::proxy {
 
@@ -30,36 +31,34 @@ namespace {
 constexpr std::size_t kChunk = 16 * 1024;
 constexpr std::size_t kSseChunk = 2 * 1024;
 
-using UpstreamResponse = bhttp::response<bhttp::buffer_body>;
-
 // Heads are built with literals of known length and std::to_chars: no strlen per piece and no
 // temporary string per number.
 void append_decimal(std::string& out, std::uint64_t value) {
   char digits[20];
-  out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
+  // The (first, last) overload would build a temporary string.
+  const char* end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out.append(digits, static_cast<std::size_t>(end - digits));
 }
 
-// Fields the relay writes itself, instead of the ones it was given: those Beast knows by name,
-// compared as such, and the others by their name.
-struct Replaced {
-  std::initializer_list<bhttp::field> known;
-  std::initializer_list<std::string_view> unknown = {};
-};
-
-// Appends the fields that pass on: not hop-by-hop, not replaced, and not X-Request-Id (always
-// the relay's).
-void append_fields(std::string& head, const bhttp::fields& fields, const Replaced& replaced) {
+// Appends the client's fields that pass on to the worker: not hop-by-hop, and none the relay
+// writes itself (Host, Content-Length, X-Request-Id, X-Forwarded-For) or has answered (Expect).
+void append_request_fields(std::string& head, const bhttp::fields& fields) {
   for (const auto& field : fields) {
     const std::string_view name = field.name_string();
-    const bhttp::field id = field.name();
-    const bool dropped =
-        id == bhttp::field::unknown
-            ? beast::iequals(name, "x-request-id") ||
-                  std::any_of(replaced.unknown.begin(), replaced.unknown.end(),
-                              [&](std::string_view other) { return beast::iequals(name, other); })
-            : is_hop_by_hop(id) ||
-                  std::find(replaced.known.begin(), replaced.known.end(), id) !=
-                      replaced.known.end();
+    bool dropped = false;
+    switch (const bhttp::field id = field.name()) {
+      case bhttp::field::host:
+      case bhttp::field::expect:
+      case bhttp::field::content_length:
+        dropped = true;
+        break;
+      case bhttp::field::unknown:
+        dropped = beast::iequals(name, "x-request-id") || beast::iequals(name, "x-forwarded-for");
+        break;
+      default:
+        dropped = is_hop_by_hop(id);
+        break;
+    }
     if (!dropped) head.append(name).append(": "sv).append(field.value()).append("\r\n"sv);
   }
 }
@@ -72,9 +71,7 @@ void upstream_request_head(std::string& head, const http::Request& request,
   head.clear();
   head.append(request.method_string()).append(" "sv);
   head.append(options.base_path).append(request.target()).append(" HTTP/1.1\r\n"sv);
-  append_fields(head, request.base(),
-                {{bhttp::field::host, bhttp::field::expect, bhttp::field::content_length},
-                 {"x-forwarded-for"}});
+  append_request_fields(head, request.base());
   head.append("Host: "sv).append(key.host).append(":"sv);
   append_decimal(head, key.port);
   head.append("\r\nX-Request-Id: "sv).append(options.request_id);
@@ -91,25 +88,23 @@ bool ends_with_header(unsigned status) { return status == 204 || status == 304; 
 // The client's response head, written from the worker's: its body framing is the relay's
 // (Content-Length when the worker sent one, else chunked), and an SSE stream is marked unbuffered
 // for any proxy in front.
-void client_response_head(std::string& head, const UpstreamResponse& response, bool is_sse,
+void client_response_head(std::string& head, const UpstreamParser& response,
+                          const PassedFields& fields, bool is_sse,
                           boost::optional<std::uint64_t> length, bool keep_alive,
                           const RelayOptions& options) {
   head.clear();
   head.append(response.version() == 10 ? "HTTP/1.0 "sv : "HTTP/1.1 "sv);
-  append_decimal(head, response.result_int());
-  head.append(" "sv).append(response.reason()).append("\r\n"sv);
+  append_decimal(head, response.status());
+  head.append(" "sv).append(response.reason()).append("\r\n"sv).append(fields.general);
   if (is_sse) {
-    append_fields(head, response.base(),
-                  {{bhttp::field::content_length, bhttp::field::cache_control},
-                   {"x-accel-buffering"}});
     head.append("Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"sv);
   } else {
-    append_fields(head, response.base(), {{bhttp::field::content_length}});
+    head.append(fields.caching);
   }
   head.append("X-Request-Id: "sv).append(options.request_id).append("\r\n"sv);
   // No framing field on an answer without a body: a 204 must not carry one, and a 304's would
   // describe the representation it stands for.
-  if (!ends_with_header(response.result_int())) {
+  if (!ends_with_header(response.status())) {
     if (length) {
       head.append("Content-Length: "sv);
       append_decimal(head, *length);
@@ -140,7 +135,7 @@ ApiError upstream_failure(const error_code& ec, const UpstreamKey& key) {
 
 // A parser for the next response on `upstream`.
 UpstreamParser& new_parser(UpstreamConnection& upstream) {
-  UpstreamParser& parser = upstream.parser.emplace();
+  UpstreamParser& parser = upstream.parser.emplace(upstream.passed_fields);
   parser.body_limit(boost::none);  // streams may be far larger than Beast's 8 MiB default
   return parser;
 }
@@ -209,32 +204,11 @@ class ClientWriter {
 
 }  // namespace
 
-bool is_hop_by_hop(bhttp::field field) {
-  using enum bhttp::field;
-  switch (field) {
-    case connection:
-    case keep_alive:
-    case proxy_connection:
-    case proxy_authenticate:
-    case proxy_authorization:
-    case te:
-    case trailer:
-    case transfer_encoding:
-    case upgrade:
-    case authorization:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool is_hop_by_hop(std::string_view name) { return is_hop_by_hop(bhttp::string_to_field(name)); }
-
 asio::awaitable<RelayResult> relay(const http::Request& request, http::Connection& client,
                                    ClientWatch& watch, UpstreamPool& pool, const UpstreamKey& key,
                                    const RelayOptions& options) {
   RelayResult result;
-  const bool client_keep_alive = request.keep_alive();
+  const bool client_keep_alive = client.keep_alive;
   std::string& head = client.head_buffer;
   upstream_request_head(head, request, key, options);
 
@@ -272,7 +246,7 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
     // An interim answer (1xx, such as 103 Early Hints) comes before the real one on the same
     // connection. It is dropped, not forwarded: clients of this API have no use for it, and an
     // HTTP/1.0 client must not get one. The real answer is read after it.
-    while (!ec && (!parser->is_header_done() || parser->get().result_int() / 100 == 1)) {
+    while (!ec && (!parser->is_header_done() || parser->status() / 100 == 1)) {
       if (parser->is_header_done()) parser = &new_parser(*upstream);
       auto [read_ec, read] = co_await http::read_some(stream.socket(), upstream->buffer, *parser);
       ec = timed_out(read_ec);
@@ -286,19 +260,16 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
     throw upstream_failure(ec, key);
   }
 
-  UpstreamResponse& response = parser->get();
-  const bool upstream_keep_alive = response.keep_alive();
-  const bool bodiless = ends_with_header(response.result_int());
-  const bool is_sse =
-      !bodiless &&
-      beast::iequals(response[bhttp::field::content_type].substr(0, sse::kContentType.size()),
-                     sse::kContentType);
+  const bool upstream_keep_alive = parser->keep_alive();
+  const bool bodiless = ends_with_header(parser->status());
+  const bool is_sse = !bodiless && parser->is_event_stream();
   // An open stream is judged by its memory: the client's read buffer waits empty meanwhile.
   if (is_sse && client.read_buffer.size() == 0) client.read_buffer.shrink_to_fit();
   const auto length = bodiless ? boost::optional<std::uint64_t>(0) : parser->content_length();
-  result.status = response.result_int();
+  result.status = parser->status();
   // The worker's request head has served: the buffer takes the client's response head.
-  client_response_head(head, response, is_sse, length, client_keep_alive, options);
+  client_response_head(head, *parser, upstream->passed_fields, is_sse, length, client_keep_alive,
+                       options);
   ClientWriter writer(client, !length);
   // A small complete answer leaves in one write, header and body together.
   const bool whole = !is_sse && length && *length <= kChunk;
@@ -313,12 +284,12 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
   std::size_t held = 0;  // body bytes read but not yet written (whole answers only)
   if (whole) {
     while (!ec && !parser->is_done()) {
-      response.body().data = buffer.data() + held;
-      response.body().size = buffer.size() - held;
+      parser->body().data = buffer.data() + held;
+      parser->body().size = buffer.size() - held;
       upstream->deadline.expires_after(options.idle_timeout);
       auto [read_ec, n] =
           co_await http::read_some(upstream->stream.socket(), upstream->buffer, *parser);
-      held = buffer.size() - response.body().size;
+      held = buffer.size() - parser->body().size;
       if (read_ec != bhttp::error::need_buffer) ec = read_ec;
     }
     upstream->deadline.expires_never();

@@ -5,7 +5,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/field.hpp>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -40,10 +39,5 @@ struct RelayResult {
 boost::asio::awaitable<RelayResult> relay(const http::Request& request, http::Connection& client,
                                           ClientWatch& watch, UpstreamPool& pool,
                                           const UpstreamKey& key, const RelayOptions& options);
-
-// Connection-level fields that are never forwarded (RFC 9110 §7.6.1), plus the client's
-// credentials, which are for the router only. All are fields Beast knows by name.
-bool is_hop_by_hop(boost::beast::http::field field);
-bool is_hop_by_hop(std::string_view field_name);
 
 }  // namespace switchyard::proxy

@@ -5,8 +5,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -16,10 +14,9 @@
 #include <vector>
 
 #include "common/http/deadline.hpp"
+#include "router/proxy/upstream_parser.hpp"
 
 namespace switchyard::proxy {
-
-using UpstreamParser = boost::beast::http::response_parser<boost::beast::http::buffer_body>;
 
 struct UpstreamConnection {
   explicit UpstreamConnection(boost::beast::tcp_stream s) : stream(std::move(s)) {}
@@ -29,6 +26,8 @@ struct UpstreamConnection {
   // The parser of the response being read, made anew for each. It lives here rather than in the
   // relay's coroutine frame, which it would push past the size Asio recycles.
   std::optional<UpstreamParser> parser;
+  // What the parser passes on of each response's fields; its capacity serves the next response.
+  PassedFields passed_fields;
   bool reused = false;
 };
 using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection>;

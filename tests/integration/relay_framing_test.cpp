@@ -29,8 +29,8 @@ const std::string kBigBody = [] {
 const std::vector<std::string> kChunks = {"{\"pieces\":[", std::string(3000, 'x'), "1,", "2]}"};
 
 // The worker's side: a server that answers GET /health with 200 and each POST by what its body
-// asks for ("chunked", "nocontent", "interim", "overlong" or "big"), over keep-alive connections,
-// until the test ends.
+// asks for ("chunked", "nocontent", "interim", "overlong", "fields", "ssefields" or "big"), over
+// keep-alive connections, until the test ends.
 class ScriptedUpstream {
  public:
   ScriptedUpstream() : acceptor_(io_, tcp::endpoint(asio::ip::address_v4::loopback(), 0)) {
@@ -97,6 +97,15 @@ class ScriptedUpstream {
       } else if (body.find("overlong") != std::string::npos) {
         reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
                 "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale";
+      } else if (body.find("ssefields") != std::string::npos) {
+        reply = "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nX-Accel-Buffering: yes\r\n"
+                "Content-Type: text/event-stream\r\nX-Custom: kept\r\nContent-Length: 14\r\n\r\n"
+                "data: [DONE]\n\n";
+      } else if (body.find("fields") != std::string::npos) {
+        reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n"
+                "Keep-Alive: timeout=5\r\nX-Request-Id: worker-id\r\nCache-Control: max-age=60\r\n"
+                "X-Custom: a\r\nX-Accel-Buffering: yes\r\nx-custom: b\r\nContent-Length: 2\r\n"
+                "\r\n{}";
       } else if (body.find("nocontent") != std::string::npos) {
         reply = "HTTP/1.1 204 No Content\r\nX-Kind: empty\r\n\r\n";
       } else {
@@ -188,6 +197,41 @@ TEST_F(RelayFramingTest, ConnectionCarriesTheNextRequestAfterEachKindOfAnswer) {
   EXPECT_EQ(raw.substr(second - last_chunk.size(), last_chunk.size()), last_chunk);
   EXPECT_EQ(raw.substr(third - kBigBody.size(), kBigBody.size()), kBigBody);
   EXPECT_TRUE(raw.ends_with("2]}\r\n0\r\n\r\n")) << raw.substr(raw.size() - 50);
+}
+
+// The worker's end-to-end fields reach the client as sent, same-named ones in order; its
+// connection-level fields and its request id do not, and the framing is the relay's.
+TEST_F(RelayFramingTest, WorkerFieldsPassOnButConnectionLevelOnesDoNot) {
+  const std::string raw = then_big("fields");
+  const std::string head = raw.substr(0, raw.find("\r\n\r\n") + 4);
+  ASSERT_TRUE(head.starts_with("HTTP/1.1 200 OK\r\n")) << head;
+  for (const char* kept : {"Content-Type: application/json\r\n", "Cache-Control: max-age=60\r\n",
+                           "X-Accel-Buffering: yes\r\n", "Content-Length: 2\r\n"}) {
+    EXPECT_NE(head.find(kept), std::string::npos) << kept << " in " << head;
+  }
+  const auto a = head.find("X-Custom: a\r\n");
+  const auto b = head.find("x-custom: b\r\n");
+  ASSERT_NE(a, std::string::npos) << head;
+  EXPECT_LT(a, b) << head;
+  for (const char* dropped : {"Keep-Alive", "keep-alive", "worker-id", "Connection"}) {
+    EXPECT_EQ(head.find(dropped), std::string::npos) << dropped << " in " << head;
+  }
+  EXPECT_EQ(head.find("Content-Length"), head.rfind("Content-Length")) << head;
+  EXPECT_EQ(head.find("X-Request-Id"), head.rfind("X-Request-Id")) << head;
+  EXPECT_TRUE(raw.substr(head.size()).starts_with("{}HTTP/1.1 201 Created\r\n"))
+      << raw.substr(head.size(), 100);
+}
+
+// An SSE answer is marked unbuffered and uncached whatever the worker said.
+TEST_F(RelayFramingTest, EventStreamReplacesTheWorkersCachingFields) {
+  const std::string raw = then_big("ssefields");
+  const std::string head = raw.substr(0, raw.find("\r\n\r\n") + 4);
+  EXPECT_NE(head.find("Cache-Control: no-cache\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("X-Accel-Buffering: no\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("X-Custom: kept\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head.find("max-age"), std::string::npos) << head;
+  EXPECT_EQ(head.find("yes"), std::string::npos) << head;
+  EXPECT_NE(raw.find("data: [DONE]\n\n"), std::string::npos) << raw.substr(0, 300);
 }
 
 // A 204 relayed with chunked framing would hand the client a last chunk it reads as the start of

@@ -118,6 +118,17 @@ TEST_F(RequestReaderTest, CompleteRequestWithoutBody) {
   EXPECT_EQ(result.request.body(), "");
 }
 
+TEST_F(RequestReaderTest, Http11KeepsTheConnectionUnlessTheClientClosesIt) {
+  EXPECT_TRUE(exchange("GET /a HTTP/1.1\r\nHost: r\r\n\r\n").keep_alive);
+  EXPECT_FALSE(
+      exchange("GET /a HTTP/1.1\r\nHost: r\r\nConnection: TE, Close\r\n\r\n", false).keep_alive);
+}
+
+TEST_F(RequestReaderTest, Http10KeepsTheConnectionOnlyWhenAsked) {
+  EXPECT_FALSE(exchange("GET /a HTTP/1.0\r\n\r\n").keep_alive);
+  EXPECT_TRUE(exchange("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", false).keep_alive);
+}
+
 TEST_F(RequestReaderTest, ChunkedRequestWithinTheLimit) {
   const ReadResult result = exchange(
       "POST /v1/embeddings HTTP/1.1\r\nHost: r\r\nTransfer-Encoding: chunked\r\n\r\n"

@@ -126,7 +126,8 @@ class BodyPumpTest : public ::testing::Test {
   std::optional<http::Deadline> client_deadline_;
   beast::flat_buffer client_read_buffer_;
   std::optional<http::Connection> client_;
-  UpstreamParser parser_;
+  PassedFields passed_fields_;
+  UpstreamParser parser_{passed_fields_};
   std::vector<char> body_buffer_;
   std::optional<BodyPump> pump_;
   bool pump_done_ = false;

@@ -1,4 +1,4 @@
-#include "router/proxy/relay.hpp"
+#include "router/proxy/hop_by_hop.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
