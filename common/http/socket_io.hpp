@@ -12,21 +12,60 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/core/read_size.hpp>
+#include <boost/beast/http/error.hpp>
 #include <cstddef>
 #include <tuple>
 
 #include "common/http/deadline.hpp"
+#include "common/http/drained_read.hpp"
 
 namespace switchyard::http {
 
+// What one socket read may add to a parser's buffer, as Beast reads.
+inline constexpr std::size_t kMaxParserReadSize = 64 * 1024;
+
 // Parses what `buffer` holds, then reads the socket while the parser needs more, until the
 // parser has made progress: the header is done, a body piece is out, or the message is complete
-// (as Beast's async_read_some). Gives the bytes the parser used.
-template <bool isRequest>
+// (as Beast's async_read_some). Gives the bytes the parser used. `Parser` is one of Beast's
+// parsers or one that speaks their protocol (put, put_eof, got_some, error::need_more).
+template <class Parser>
 boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_some(
-    boost::asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer,
-    boost::beast::http::basic_parser<isRequest>& parser);
+    boost::asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer, Parser& parser) {
+  namespace bhttp = boost::beast::http;
+  boost::system::error_code ec;
+  std::size_t used_total = 0;
+  for (bool read = buffer.size() == 0;; read = true) {
+    if (read) {
+      const std::size_t size = boost::beast::read_size(buffer, kMaxParserReadSize);
+      if (size == 0) {
+        ec = bhttp::error::buffer_overflow;
+        co_return std::tuple(ec, used_total);
+      }
+      auto [read_ec, n] = co_await async_read_drained(
+          socket, buffer.prepare(size), boost::asio::as_tuple(boost::asio::use_awaitable));
+      buffer.commit(n);
+      if (read_ec == boost::asio::error::eof) {
+        if (!parser.got_some()) {
+          ec = bhttp::error::end_of_stream;
+          co_return std::tuple(ec, used_total);
+        }
+        // A body that ends with the connection is complete now; any other is cut short.
+        parser.put_eof(ec);
+        co_return std::tuple(ec, used_total);
+      }
+      if (read_ec) {
+        ec = read_ec;
+        co_return std::tuple(ec, used_total);
+      }
+    }
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    used_total += used;
+    if (ec != bhttp::error::need_more) co_return std::tuple(ec, used_total);
+    ec = {};
+  }
+}
 
 // Writes what the socket takes without waiting, and gives how much that was; a full socket
 // buffer is not an error.

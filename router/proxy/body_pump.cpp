@@ -14,9 +14,8 @@ namespace bhttp = beast::http;
 using boost::system::error_code;
 
 namespace {
-// What one socket read may add to the worker's buffer, as Beast reads.
+// The least one socket read of the worker's asks for, as Beast reads.
 constexpr std::size_t kMinReadSize = 512;
-constexpr std::size_t kMaxReadSize = 64 * 1024;
 }  // namespace
 
 BodyPiece::BodyPiece(const char* data, std::size_t size, bool chunked) {
@@ -71,7 +70,7 @@ BodyPump::Next BodyPump::read() {
   auto& buffer = upstream_.buffer;
   const std::size_t size = std::min({std::max({read_size_, kMinReadSize,
                                                buffer.capacity() - buffer.size()}),
-                                     kMaxReadSize, buffer.max_size() - buffer.size()});
+                                     http::kMaxParserReadSize, buffer.max_size() - buffer.size()});
   if (size == 0) {
     upstream_error_ = bhttp::error::buffer_overflow;
     return Next::done;

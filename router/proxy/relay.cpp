@@ -90,7 +90,7 @@ bool ends_with_header(unsigned status) { return status == 204 || status == 304; 
 // for any proxy in front.
 void client_response_head(std::string& head, const UpstreamParser& response,
                           const PassedFields& fields, bool is_sse,
-                          boost::optional<std::uint64_t> length, bool keep_alive,
+                          std::optional<std::uint64_t> length, bool keep_alive,
                           const RelayOptions& options) {
   head.clear();
   head.append(response.version() == 10 ? "HTTP/1.0 "sv : "HTTP/1.1 "sv);
@@ -135,9 +135,7 @@ ApiError upstream_failure(const error_code& ec, const UpstreamKey& key) {
 
 // A parser for the next response on `upstream`.
 UpstreamParser& new_parser(UpstreamConnection& upstream) {
-  UpstreamParser& parser = upstream.parser.emplace(upstream.passed_fields);
-  parser.body_limit(boost::none);  // streams may be far larger than Beast's 8 MiB default
-  return parser;
+  return upstream.parser.emplace(upstream.passed_fields);
 }
 
 // The pieces of one gather write.
@@ -265,7 +263,7 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
   const bool is_sse = !bodiless && parser->is_event_stream();
   // An open stream is judged by its memory: the client's read buffer waits empty meanwhile.
   if (is_sse && client.read_buffer.size() == 0) client.read_buffer.shrink_to_fit();
-  const auto length = bodiless ? boost::optional<std::uint64_t>(0) : parser->content_length();
+  const auto length = bodiless ? std::optional<std::uint64_t>(0) : parser->content_length();
   result.status = parser->status();
   // The worker's request head has served: the buffer takes the client's response head.
   client_response_head(head, *parser, upstream->passed_fields, is_sse, length, client_keep_alive,

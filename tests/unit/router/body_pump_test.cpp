@@ -69,7 +69,6 @@ class BodyPumpTest : public ::testing::Test {
   // Hands the pump a response whose header (and whatever follows it in `buffered`) was read
   // already, as the relay does.
   void header_read(const std::string& buffered) {
-    parser_.body_limit(boost::none);  // as the relay does
     upstream_->buffer.commit(
         asio::buffer_copy(upstream_->buffer.prepare(buffered.size()), asio::buffer(buffered)));
     error_code ec;
