@@ -188,7 +188,10 @@ void UpstreamParser::put_eof(error_code& ec) {
 std::size_t UpstreamParser::header_end(std::string_view input) {
   // Line by line with memchr, resuming at the line the last put() ended in.
   for (std::size_t line = scanned_;;) {
-    const void* newline = std::memchr(input.data() + line, '\n', input.size() - line);
+    // memchr must not see the null data of an empty buffer, even for no bytes.
+    const void* newline = line < input.size()
+                              ? std::memchr(input.data() + line, '\n', input.size() - line)
+                              : nullptr;
     if (newline == nullptr) {
       scanned_ = line;
       return std::string_view::npos;

@@ -29,8 +29,8 @@ const std::string kBigBody = [] {
 const std::vector<std::string> kChunks = {"{\"pieces\":[", std::string(3000, 'x'), "1,", "2]}"};
 
 // The worker's side: a server that answers GET /health with 200 and each POST by what its body
-// asks for ("chunked", "nocontent", "interim", "overlong", "fields", "ssefields" or "big"), over
-// keep-alive connections, until the test ends.
+// asks for ("chunked", "nocontent", "interim", "overlong", "fields", "ssefields", "smuggle" or
+// "big"), over keep-alive connections, until the test ends.
 class ScriptedUpstream {
  public:
   ScriptedUpstream() : acceptor_(io_, tcp::endpoint(asio::ip::address_v4::loopback(), 0)) {
@@ -97,6 +97,9 @@ class ScriptedUpstream {
       } else if (body.find("overlong") != std::string::npos) {
         reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
                 "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale";
+      } else if (body.find("smuggle") != std::string::npos) {
+        reply = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nforged";
       } else if (body.find("ssefields") != std::string::npos) {
         reply = "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nX-Accel-Buffering: yes\r\n"
                 "Content-Type: text/event-stream\r\nX-Custom: kept\r\nContent-Length: 14\r\n\r\n"
@@ -232,6 +235,15 @@ TEST_F(RelayFramingTest, EventStreamReplacesTheWorkersCachingFields) {
   EXPECT_EQ(head.find("max-age"), std::string::npos) << head;
   EXPECT_EQ(head.find("yes"), std::string::npos) << head;
   EXPECT_NE(raw.find("data: [DONE]\n\n"), std::string::npos) << raw.substr(0, 300);
+}
+
+// An answer framed two ways at once is how responses are split: the client gets a 502, not
+// either reading of it.
+TEST_F(RelayFramingTest, AnswerWithTwoFramingsIsABadGateway) {
+  const HttpResponse response =
+      http_request(router_.port(), "POST", "/v1/chat/completions", request_asking("smuggle"));
+  EXPECT_EQ(response.status, 502) << response.body;
+  EXPECT_EQ(response.body.find("forged"), std::string::npos) << response.body;
 }
 
 // A 204 relayed with chunked framing would hand the client a last chunk it reads as the start of
