@@ -19,7 +19,7 @@
 
 namespace switchyard::proxy {
 
-// The worker's fields that reach the client, each as "Name: value\r\n".
+// The worker's fields that reach the client, each line as the worker wrote it, CRLF included.
 struct PassedFields {
   std::string general;  // all but those below
   std::string caching;  // Cache-Control and X-Accel-Buffering, which an SSE stream sets itself
