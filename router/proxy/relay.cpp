@@ -81,29 +81,26 @@ void upstream_request_head(std::string& head, const http::Request& request,
   head.append("\r\n\r\n"sv);
 }
 
-// Answers that end with their header whatever their fields say (RFC 9110 15.3.5, 15.4.5):
-// relayed as chunked, a client would read the last chunk as the start of the next response.
-bool ends_with_header(unsigned status) { return status == 204 || status == 304; }
-
 // The client's response head, written from the worker's: its body framing is the relay's
 // (Content-Length when the worker sent one, else chunked), and an SSE stream is marked unbuffered
 // for any proxy in front.
-void client_response_head(std::string& head, const UpstreamParser& response,
-                          const PassedFields& fields, bool is_sse,
+void client_response_head(std::string& head, const UpstreamParser& response, bool is_sse,
                           std::optional<std::uint64_t> length, bool keep_alive,
                           const RelayOptions& options) {
   head.clear();
   head.append(response.version() == 10 ? "HTTP/1.0 "sv : "HTTP/1.1 "sv);
   append_decimal(head, response.status());
-  head.append(" "sv).append(response.reason()).append("\r\n"sv).append(fields.general);
+  head.append(" "sv).append(response.reason()).append("\r\n"sv);
+  head.append(response.passed_fields().general);
   if (is_sse) {
     head.append("Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"sv);
   } else {
-    head.append(fields.caching);
+    head.append(response.passed_fields().caching);
   }
   head.append("X-Request-Id: "sv).append(options.request_id).append("\r\n"sv);
   // No framing field on an answer without a body: a 204 must not carry one, and a 304's would
-  // describe the representation it stands for.
+  // describe the representation it stands for. Relayed as chunked, a client would read the last
+  // chunk as the start of the next response.
   if (!ends_with_header(response.status())) {
     if (length) {
       head.append("Content-Length: "sv);
@@ -266,8 +263,7 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
   const auto length = bodiless ? std::optional<std::uint64_t>(0) : parser->content_length();
   result.status = parser->status();
   // The worker's request head has served: the buffer takes the client's response head.
-  client_response_head(head, *parser, upstream->passed_fields, is_sse, length, client_keep_alive,
-                       options);
+  client_response_head(head, *parser, is_sse, length, client_keep_alive, options);
   ClientWriter writer(client, !length);
   // A small complete answer leaves in one write, header and body together.
   const bool whole = !is_sse && length && *length <= kChunk;

@@ -309,8 +309,7 @@ void UpstreamParser::take_field(std::string_view line, std::size_t colon, std::s
 }
 
 void UpstreamParser::start_body(error_code& ec) {
-  // RFC 9112 6.3: these answers end with their header whatever their fields say.
-  if (status_ / 100 == 1 || status_ == 204 || status_ == 304) {
+  if (ends_with_header(status_)) {
     state_ = State::done;
     return;
   }

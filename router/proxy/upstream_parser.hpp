@@ -25,6 +25,12 @@ struct PassedFields {
   std::string caching;  // Cache-Control and X-Accel-Buffering, which an SSE stream sets itself
 };
 
+// Answers that end with their header whatever their fields say (RFC 9112 6.3): interim ones, 204
+// and 304.
+inline bool ends_with_header(unsigned status) {
+  return status / 100 == 1 || status == 204 || status == 304;
+}
+
 class UpstreamParser {
  public:
   // Where the next body bytes go: `data` advances and `size` shrinks as they arrive. The parser
@@ -62,6 +68,7 @@ class UpstreamParser {
   std::optional<std::uint64_t> content_length() const { return content_length_; }
 
   BodyWindow& body() { return body_; }
+  const PassedFields& passed_fields() const { return fields_; }
   unsigned status() const { return status_; }
   unsigned version() const { return version_; }
   std::string_view reason() const { return reason_; }
