@@ -176,7 +176,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
   http::Deadline deadline(stream.socket());
   beast::flat_buffer buffer;
   http::ReadLimits limits;
-  limits.body_limit = [max = config_.max_body_bytes](const http::RequestHeader&) { return max; };
+  limits.body_limit = [max = config_.max_body_bytes](const http::Request&) { return max; };
   for (bool first = true; !stopping_; first = false) {
     http::ReadResult result = co_await http::read_request(stream, deadline, buffer, limits, first);
     if (result.status == http::ReadResult::Status::closed) break;
@@ -184,16 +184,16 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
       co_await http::write_error(stream, deadline, *result.error, /*close=*/true);
       break;
     }
-    if (!co_await dispatch(stream, deadline, buffer, result.request)) break;
+    if (!co_await dispatch(stream, deadline, buffer, result.request, result.keep_alive)) break;
   }
   error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
 }
 
 asio::awaitable<bool> Server::dispatch(beast::tcp_stream& stream, http::Deadline& deadline,
-                                       beast::flat_buffer& buffer, http::Request& request) {
+                                       beast::flat_buffer& buffer, http::Request& request,
+                                       bool keep_alive) {
   const unsigned version = request.version();
-  const bool keep_alive = request.keep_alive();
   const std::string_view path = path_of(request.target());
   const std::string method(request.method_string());
 
@@ -229,7 +229,7 @@ asio::awaitable<bool> Server::dispatch(beast::tcp_stream& stream, http::Deadline
                                  !keep_alive, version);
       co_return keep_alive;
     }
-    co_return co_await relay(stream, deadline, buffer, request);
+    co_return co_await relay(stream, deadline, buffer, request, keep_alive);
   }
   const ApiError error =
       path_known ? ApiError(ErrorKind::method_not_allowed,
@@ -241,10 +241,10 @@ asio::awaitable<bool> Server::dispatch(beast::tcp_stream& stream, http::Deadline
 }
 
 asio::awaitable<bool> Server::relay(beast::tcp_stream& stream, http::Deadline& deadline,
-                                    beast::flat_buffer& buffer, http::Request& request) {
+                                    beast::flat_buffer& buffer, http::Request& request,
+                                    bool keep_alive) {
   using namespace asio::experimental::awaitable_operators;
   const unsigned version = request.version();
-  const bool keep_alive = request.keep_alive();
   auto channel = std::make_shared<ReplyChannel>(stream.get_executor());
   pending_->insert(channel.get());
   struct Forget {
@@ -257,7 +257,7 @@ asio::awaitable<bool> Server::relay(beast::tcp_stream& stream, http::Deadline& d
   } forget{pending_, channel};
 
   engine_.submit({std::string(path_of(request.target())),
-                  std::string(request[bhttp::field::content_type]), std::move(request.body())},
+                  std::string(request[http::FieldName::content_type]), std::move(request.body())},
                  channel);
   auto outcome =
       co_await (pump(stream, deadline, *channel, version, keep_alive) || watch_peer(stream.socket(), buffer));

@@ -43,11 +43,14 @@ class Server {
  private:
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket);
-  // Answers one request; returns whether the connection may stay open.
+  // Answers one request; returns whether the connection may stay open. `keep_alive`: whether
+  // the client lets it.
   boost::asio::awaitable<bool> dispatch(boost::beast::tcp_stream& stream, http::Deadline& deadline,
-                                        boost::beast::flat_buffer& buffer, http::Request& request);
+                                        boost::beast::flat_buffer& buffer, http::Request& request,
+                                        bool keep_alive);
   boost::asio::awaitable<bool> relay(boost::beast::tcp_stream& stream, http::Deadline& deadline,
-                                     boost::beast::flat_buffer& buffer, http::Request& request);
+                                     boost::beast::flat_buffer& buffer, http::Request& request,
+                                     bool keep_alive);
 
   boost::asio::io_context& io_;
   Engine& engine_;

@@ -1,27 +1,23 @@
 // Reads one HTTP/1.1 request off a connection with every limit the daemon promises: a timeout
 // on each read, a header size limit, a body limit decided from the header, and refusal of
-// ambiguous framing (request smuggling) that Beast's parser lets through. Shared by the router
-// and switchyard-worker.
+// ambiguous framing (request smuggling). Shared by the router and switchyard-worker.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
 
 #include "common/http/deadline.hpp"
+#include "common/http/request.hpp"
 #include "common/openai_error.hpp"
 
 namespace switchyard::http {
 
 namespace beast = boost::beast;
-using Request = beast::http::request<beast::http::string_body>;
-using RequestHeader = beast::http::request_header<>;
 
 struct ReadLimits {
   std::uint64_t max_header_bytes = 16 << 10;
@@ -29,7 +25,7 @@ struct ReadLimits {
   std::chrono::milliseconds idle_timeout{75'000};    // keep-alive wait for the next request
   std::chrono::milliseconds body_timeout{30'000};    // longest gap between body bytes
   // Decides the body limit once the header is known (the router's limit depends on the path).
-  std::function<std::uint64_t(const RequestHeader&)> body_limit;
+  std::function<std::uint64_t(const Request&)> body_limit;
   // Frees the connection's read buffer once a request is read, for a server whose answers may be
   // long streams. The router leaves it to the relay, which frees it only for a stream: a
   // short answer is followed by the next request, which would allocate it again.
@@ -55,11 +51,6 @@ struct ReadResult {
 boost::asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& deadline,
                                                 beast::flat_buffer& buffer,
                                                 const ReadLimits& limits, bool first);
-
-// RFC 9112 framing checks: several Content-Length fields, Content-Length with
-// Transfer-Encoding, a Transfer-Encoding other than one final `chunked`, Transfer-Encoding on
-// HTTP/1.0, a missing Host on HTTP/1.1. Returns the error to answer, or nothing.
-std::optional<ApiError> check_framing(const RequestHeader& header);
 
 // Writes an OpenAI-style error response; `close` adds Connection: close.
 boost::asio::awaitable<void> write_error(beast::tcp_stream& stream, Deadline& deadline,

@@ -78,7 +78,7 @@ http::ReadLimits AdminHandler::read_limits() const {
   read.max_header_bytes = limits.max_header_bytes;
   read.header_timeout = limits.header_timeout;
   read.idle_timeout = limits.idle_timeout;
-  read.body_limit = [](const http::RequestHeader&) -> std::uint64_t { return 64 * 1024; };
+  read.body_limit = [](const http::Request&) -> std::uint64_t { return 64 * 1024; };
   return read;
 }
 
@@ -112,11 +112,7 @@ asio::awaitable<bool> AdminHandler::handle(http::Request& request, http::Connect
 
     const auto& config = *context_.config;
     if (!config.admin_keys.empty()) {
-      std::vector<std::string_view> values;
-      for (auto [it, end] = request.base().equal_range(bhttp::field::authorization); it != end;
-           ++it) {
-        values.push_back(it->value());
-      }
+      const std::vector<std::string_view> values = request.values(http::FieldName::authorization);
       const auto result = http::check_bearer(values, config.admin_keys);
       if (result == http::AuthResult::missing) {
         throw ApiError(ErrorKind::unauthorized, "missing admin key", std::nullopt,

@@ -39,7 +39,7 @@ std::string new_request_id() {
 
 // A client-chosen id is kept only when it is short and printable: it ends up in logs.
 std::string request_id_of(const Request& request) {
-  const auto given = request["X-Request-Id"];
+  const std::string_view given = request[FieldName::x_request_id];
   const bool usable = !given.empty() && given.size() <= 128 &&
                       std::all_of(given.begin(), given.end(), [](char c) {
                         return c > 32 && c < 127;
@@ -79,11 +79,7 @@ ApiError unknown_model(const std::string& name, const registry::Registry& regist
 
 // Throws the 401 for a request without one of the configured keys.
 void authorize(const Request& request, const std::vector<std::string>& api_keys) {
-  std::vector<std::string_view> values;
-  for (auto [it, end] = request.base().equal_range(bhttp::field::authorization); it != end; ++it) {
-    values.push_back(it->value());
-  }
-  const AuthResult auth = check_bearer(values, api_keys);
+  const AuthResult auth = check_bearer(request.values(FieldName::authorization), api_keys);
   if (auth == AuthResult::missing) {
     throw ApiError(ErrorKind::unauthorized,
                    "missing API key: send it as 'Authorization: Bearer <key>'", std::nullopt,
@@ -154,9 +150,9 @@ ReadLimits ApiHandler::read_limits() const {
   read.idle_timeout = limits.idle_timeout;
   read.release_buffer = false;
   // Captures only a pointer, so that std::function needs no allocation for it.
-  read.body_limit = [this](const RequestHeader& header) -> std::uint64_t {
+  read.body_limit = [this](const Request& request) -> std::uint64_t {
     const config::BodyLimits& body = context_.config->limits.max_body_bytes;
-    if (auto route = find_route(path_of(header.target()))) return body.for_type(route->type);
+    if (auto route = find_route(path_of(request.target()))) return body.for_type(route->type);
     return 64 * 1024;  // nothing else here takes a body
   };
   return read;

@@ -8,7 +8,6 @@
 
 namespace switchyard::http {
 
-namespace bhttp = boost::beast::http;
 
 namespace {
 
@@ -99,7 +98,7 @@ ModelRequest parse_model_request(const Request& request, const Route& route) {
   if (route.body == BodyKind::multipart) {
     std::string error;
     const auto parts =
-        parse_multipart(request.body(), request[bhttp::field::content_type], &error);
+        parse_multipart(request.body(), request[FieldName::content_type], &error);
     if (!parts) throw ApiError(ErrorKind::invalid_request, "malformed multipart body: " + error);
     const MultipartPart* model = find_part(*parts, "model");
     if (!model || model->data.empty()) {

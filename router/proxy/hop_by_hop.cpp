@@ -2,8 +2,8 @@
 
 namespace switchyard::proxy {
 
-bool is_hop_by_hop(boost::beast::http::field field) {
-  using enum boost::beast::http::field;
+bool is_hop_by_hop(http::FieldName field) {
+  using enum http::FieldName;
   switch (field) {
     case connection:
     case keep_alive:
@@ -19,10 +19,6 @@ bool is_hop_by_hop(boost::beast::http::field field) {
     default:
       return false;
   }
-}
-
-bool is_hop_by_hop(std::string_view name) {
-  return is_hop_by_hop(boost::beast::http::string_to_field(name));
 }
 
 }  // namespace switchyard::proxy

@@ -1,13 +1,11 @@
 // Connection-level fields that are never forwarded (RFC 9110 §7.6.1), plus the client's
-// credentials, which are for the router only. All are fields Beast knows by name.
+// credentials, which are for the router only.
 #pragma once
 
-#include <boost/beast/http/field.hpp>
-#include <string_view>
+#include "common/http/field_name.hpp"
 
 namespace switchyard::proxy {
 
-bool is_hop_by_hop(boost::beast::http::field field);
-bool is_hop_by_hop(std::string_view field_name);
+bool is_hop_by_hop(http::FieldName field);
 
 }  // namespace switchyard::proxy

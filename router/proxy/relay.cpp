@@ -40,26 +40,22 @@ void append_decimal(std::string& out, std::uint64_t value) {
   out.append(digits, static_cast<std::size_t>(end - digits));
 }
 
-// Appends the client's fields that pass on to the worker: not hop-by-hop, and none the relay
-// writes itself (Host, Content-Length, X-Request-Id, X-Forwarded-For) or has answered (Expect).
-void append_request_fields(std::string& head, const bhttp::fields& fields) {
-  for (const auto& field : fields) {
-    const std::string_view name = field.name_string();
-    bool dropped = false;
-    switch (const bhttp::field id = field.name()) {
-      case bhttp::field::host:
-      case bhttp::field::expect:
-      case bhttp::field::content_length:
-        dropped = true;
-        break;
-      case bhttp::field::unknown:
-        dropped = beast::iequals(name, "x-request-id") || beast::iequals(name, "x-forwarded-for");
+// Appends the client's fields that pass on to the worker, each line as the client wrote it: not
+// hop-by-hop, and none the relay writes itself (Host, Content-Length, X-Request-Id,
+// X-Forwarded-For) or has answered (Expect).
+void append_request_fields(std::string& head, const http::Request& request) {
+  for (const http::Request::Field& field : request.fields()) {
+    switch (field.id) {
+      case http::FieldName::host:
+      case http::FieldName::expect:
+      case http::FieldName::content_length:
+      case http::FieldName::x_request_id:
+      case http::FieldName::x_forwarded_for:
         break;
       default:
-        dropped = is_hop_by_hop(id);
+        if (!is_hop_by_hop(field.id)) head.append(field.line);
         break;
     }
-    if (!dropped) head.append(name).append(": "sv).append(field.value()).append("\r\n"sv);
   }
 }
 
@@ -71,7 +67,7 @@ void upstream_request_head(std::string& head, const http::Request& request,
   head.clear();
   head.append(request.method_string()).append(" "sv);
   head.append(options.base_path).append(request.target()).append(" HTTP/1.1\r\n"sv);
-  append_request_fields(head, request.base());
+  append_request_fields(head, request);
   head.append("Host: "sv).append(key.host).append(":"sv);
   append_decimal(head, key.port);
   head.append("\r\nX-Request-Id: "sv).append(options.request_id);

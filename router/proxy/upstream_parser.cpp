@@ -1,8 +1,6 @@
 #include "router/proxy/upstream_parser.hpp"
 
 #include <algorithm>
-#include <array>
-#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <cstring>
 
@@ -11,340 +9,59 @@
 
 namespace switchyard::proxy {
 
-namespace beast = boost::beast;
 using boost::system::error_code;
-using error = beast::http::error;
+using error = boost::beast::http::error;
+using http::FieldName;
 using namespace std::literals;
 
-namespace {
-
-constexpr std::string_view kCrlf = "\r\n";
-
-// RFC 9110 5.6.2 tchar.
-constexpr std::array<bool, 256> kTokenChar = [] {
-  std::array<bool, 256> table{};
-  for (int c = '0'; c <= '9'; ++c) table[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
-  for (const char c : "!#$%&'*+-.^_`|~"sv) table[static_cast<unsigned char>(c)] = true;
-  return table;
-}();
-
-// Field values and reason phrases: visible characters, spaces, tabs and obs-text; no controls.
-constexpr std::array<bool, 256> kTextChar = [] {
-  std::array<bool, 256> table{};
-  for (int c = 0x20; c < 256; ++c) table[c] = c != 0x7f;
-  table['\t'] = true;
-  return table;
-}();
-
-bool all_in(std::string_view text, const std::array<bool, 256>& table) {
-  bool all = true;
-  for (const char c : text) all &= table[static_cast<unsigned char>(c)];
-  return all;
-}
-
-bool is_token(std::string_view text) { return !text.empty() && all_in(text, kTokenChar); }
-
-bool is_field_text(std::string_view text) { return all_in(text, kTextChar); }
-
-// Case-insensitive equality with a lower-case text of letters, '-' and '/', for text already
-// checked to hold no control characters: setting bit 0x20 lower-cases a letter and leaves '-' and
-// '/' as they are, and no other character that may be there becomes one of those.
-bool is_named(std::string_view text, std::string_view lower) {
-  if (text.size() != lower.size()) return false;
-  unsigned char differ = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    differ |= static_cast<unsigned char>((text[i] | 0x20) ^ lower[i]);
-  }
-  return differ == 0;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-// Calls `each` with every trimmed, non-empty element of a comma-separated list.
-template <class Each>
-void for_each_element(std::string_view list, Each each) {
-  while (!list.empty()) {
-    const std::size_t comma = std::min(list.find(','), list.size());
-    if (const std::string_view element = trim(list.substr(0, comma)); !element.empty()) {
-      each(element);
-    }
-    list.remove_prefix(std::min(comma + 1, list.size()));
-  }
-}
-
-std::optional<std::uint64_t> parse_decimal(std::string_view digits) {
-  if (digits.empty() || digits.size() > 19) return std::nullopt;
-  std::uint64_t value = 0;
-  for (const char c : digits) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + static_cast<unsigned>(c - '0');
-  }
-  return value;
-}
-
-// The fields this parser acts on, told apart by length first: most fields are none of them.
-enum class Known {
-  content_length,
-  transfer_encoding,
-  connection,
-  content_type,
-  cache_control,
-  x_request_id,
-  x_accel_buffering,
-  none
-};
-
-Known known_field(std::string_view name) {
-  switch (name.size()) {
-    case 10:
-      if (is_named(name, "connection")) return Known::connection;
-      break;
-    case 12:
-      if (is_named(name, "content-type")) return Known::content_type;
-      if (is_named(name, "x-request-id")) return Known::x_request_id;
-      break;
-    case 13:
-      if (is_named(name, "cache-control")) return Known::cache_control;
-      break;
-    case 14:
-      if (is_named(name, "content-length")) return Known::content_length;
-      break;
-    case 17:
-      if (is_named(name, "transfer-encoding")) return Known::transfer_encoding;
-      if (is_named(name, "x-accel-buffering")) return Known::x_accel_buffering;
-      break;
-    default:
-      break;
-  }
-  return Known::none;
-}
-
-}  // namespace
-
-UpstreamParser::UpstreamParser(PassedFields& fields) : fields_(fields) {
+UpstreamParser::UpstreamParser(PassedFields& fields)
+    : MessageParser(kHeaderLimit, Unframed::until_close), fields_(fields) {
   fields_.general.clear();
   fields_.caching.clear();
 }
 
-bool UpstreamParser::keep_alive() const {
-  if (state_ == State::until_close) return false;
-  return version_ >= 11 ? !close_ : keep_alive_ && !close_;
-}
-
-std::size_t UpstreamParser::put(boost::asio::const_buffer input, error_code& ec) {
-  ec = {};
-  const std::string_view all(static_cast<const char*>(input.data()), input.size());
-  if (!all.empty()) got_some_ = true;
-  std::size_t used = 0;
-  if (state_ == State::header) {
-    used = parse_header(all, ec);
-    if (ec || state_ == State::header || !eager_) return used;
-  }
-  while (!ec && state_ != State::done) {
-    const std::string_view rest = all.substr(used);
-    switch (state_) {
-      case State::body:
-      case State::until_close:
-      case State::chunk_data:
-        used += parse_body(rest, ec);
-        break;
-      case State::chunk_size:
-        used += parse_chunk_size(rest, ec);
-        break;
-      case State::chunk_end:
-        if (rest.size() < kCrlf.size()) {
-          ec = rest.empty() || rest.front() == '\r' ? error::need_more : error::bad_chunk;
-        } else if (!rest.starts_with(kCrlf)) {
-          ec = error::bad_chunk;
-        } else {
-          used += kCrlf.size();
-          state_ = State::chunk_size;
-        }
-        break;
-      case State::trailers:
-        used += parse_trailers(rest, ec);
-        break;
-      case State::header:
-      case State::done:
-        break;
-    }
-  }
-  return used;
-}
-
-void UpstreamParser::put_eof(error_code& ec) {
-  ec = {};
-  if (state_ == State::until_close) state_ = State::done;
-  if (state_ == State::done) return;
-  ec = got_some_ ? error::partial_message : error::end_of_stream;
-}
-
-std::size_t UpstreamParser::header_end(std::string_view input) {
-  // Line by line with memchr, resuming at the line the last put() ended in.
-  for (std::size_t line = scanned_;;) {
-    // memchr must not see the null data of an empty buffer, even for no bytes.
-    const void* newline = line < input.size()
-                              ? std::memchr(input.data() + line, '\n', input.size() - line)
-                              : nullptr;
-    if (newline == nullptr) {
-      scanned_ = line;
-      return std::string_view::npos;
-    }
-    const std::size_t next =
-        static_cast<std::size_t>(static_cast<const char*>(newline) - input.data()) + 1;
-    // The blank line (a bare LF is refused with the other lines).
-    if (line > 0 && next - line <= kCrlf.size()) return next;
-    line = next;
-  }
-}
-
-std::size_t UpstreamParser::parse_header(std::string_view input, error_code& ec) {
-  const std::size_t header_size = header_end(input.substr(0, kHeaderLimit));
-  if (header_size == std::string_view::npos) {
-    ec = input.size() >= kHeaderLimit ? error::header_limit : error::need_more;
-    return 0;
-  }
-  // Every line ends with CRLF; a bare CR is a control character inside a line, refused below.
-  std::string_view lines = input.substr(0, header_size);
-  bool bare_lf = false;
-  const auto next_line = [&lines, &bare_lf] {
-    const auto* newline = static_cast<const char*>(std::memchr(lines.data(), '\n', lines.size()));
-    const auto size = static_cast<std::size_t>(newline - lines.data()) + 1;
-    bare_lf |= size < kCrlf.size() || newline[-1] != '\r';
-    const std::string_view line = lines.substr(0, size);
-    lines.remove_prefix(size);
-    return line;
-  };
-  const std::string_view status_line = next_line();
-  if (bare_lf || !parse_status_line(status_line)) {
-    ec = error::bad_version;
-    return 0;
-  }
-  for (std::string_view line = next_line(); line.size() > kCrlf.size(); line = next_line()) {
-    const std::size_t colon = std::min(line.find(':'), line.size());
-    // No colon, an empty or malformed name, or a folded line (obs-fold) starting with space.
-    if (bare_lf || !is_token(line.substr(0, colon)) || colon == line.size()) {
-      ec = error::bad_field;
-      return 0;
-    }
-    const std::string_view value = line.substr(colon + 1, line.size() - colon - 1 - kCrlf.size());
-    if (!is_field_text(value)) {
-      ec = error::bad_value;
-      return 0;
-    }
-    take_field(line, colon, trim(value), ec);
-    if (ec) return 0;
-  }
-  if (bare_lf) {
-    ec = error::bad_field;
-    return 0;
-  }
-  start_body(ec);
-  return ec ? 0 : header_size;
-}
-
-bool UpstreamParser::parse_status_line(std::string_view line) {
-  // HTTP/1.x SP 3DIGIT SP reason-phrase CRLF; a missing reason with its space is tolerated.
-  line.remove_suffix(kCrlf.size());
+void UpstreamParser::on_start_line(std::string_view line, error_code& ec) {
+  // HTTP/1.x SP 3DIGIT SP reason-phrase; a missing reason with its space is tolerated.
+  ec = error::bad_version;
   if (line.size() < 12 || !line.starts_with("HTTP/1."sv) || line[7] < '0' || line[7] > '9' ||
       line[8] != ' ') {
-    return false;
+    return;
   }
-  version_ = 10 + static_cast<unsigned>(line[7] - '0');
-  const auto code = parse_decimal(line.substr(9, 3));
-  if (!code || *code < 100) return false;
+  const auto code = http::parse_decimal(line.substr(9, 3));
+  if (!code || *code < 100) return;
+  if (line.size() > 12 && (line[12] != ' ' || !http::is_field_text(line.substr(13)))) return;
+  set_version(10 + static_cast<unsigned>(line[7] - '0'));
   status_ = static_cast<unsigned>(*code);
-  if (line.size() == 12) return true;
-  if (line[12] != ' ' || !is_field_text(line.substr(13))) return false;
-  reason_.assign(line.substr(13));
-  return true;
+  if (line.size() > 12) reason_.assign(line.substr(13));
+  ec = {};
 }
 
-void UpstreamParser::take_field(std::string_view line, std::size_t colon, std::string_view value,
-                                error_code& ec) {
-  const std::string_view name = line.substr(0, colon);
+void UpstreamParser::on_field(FieldName id, std::string_view line, std::string_view,
+                              std::string_view value, error_code&) {
   std::string* into = &fields_.general;
-  switch (known_field(name)) {
-    case Known::content_length: {
-      // The relay frames the body itself: the length is kept, the field is not passed on.
-      const auto length = parse_decimal(value);
-      if (!length || (content_length_ && *content_length_ != *length)) {
-        ec = error::bad_content_length;
-      }
-      content_length_ = length;
+  switch (id) {
+    case FieldName::content_length:  // the relay frames the body itself
+    case FieldName::x_request_id:    // always the relay's
       return;
-    }
-    case Known::transfer_encoding:
-      has_transfer_encoding_ = true;
-      // Only the final coding decides: the body is chunked when it is `chunked`.
-      for_each_element(
-          value, [&](std::string_view coding) { chunked_ = beast::iequals(coding, "chunked"); });
-      return;
-    case Known::connection:
-      for_each_element(value, [&](std::string_view option) {
-        if (beast::iequals(option, "close")) close_ = true;
-        if (beast::iequals(option, "keep-alive")) keep_alive_ = true;
-      });
-      return;
-    case Known::content_type:
-      event_stream_ = is_named(value.substr(0, sse::kContentType.size()), sse::kContentType);
+    case FieldName::content_type:
+      event_stream_ = http::is_named(value.substr(0, sse::kContentType.size()), sse::kContentType);
       break;
-    case Known::x_request_id:  // always the relay's
-      return;
-    case Known::cache_control:
-    case Known::x_accel_buffering:
+    case FieldName::cache_control:
+    case FieldName::x_accel_buffering:
       into = &fields_.caching;
       break;
-    case Known::none:
-      if (is_hop_by_hop(name)) return;
+    default:
+      if (is_hop_by_hop(id)) return;
       break;
   }
   into->append(line);  // as the worker wrote it
 }
 
-void UpstreamParser::start_body(error_code& ec) {
-  if (ends_with_header(status_)) {
-    state_ = State::done;
-    return;
-  }
-  if (has_transfer_encoding_) {
-    // Both framings at once is how responses are split and requests smuggled.
-    if (content_length_) {
-      ec = error::bad_transfer_encoding;
-      return;
-    }
-    state_ = chunked_ ? State::chunk_size : State::until_close;
-    return;
-  }
-  if (content_length_) {
-    remaining_ = *content_length_;
-    state_ = remaining_ > 0 ? State::body : State::done;
-    return;
-  }
-  state_ = State::until_close;
+void UpstreamParser::on_header(error_code&) {
+  if (ends_with_header(status_)) set_no_body();
 }
 
-std::size_t UpstreamParser::parse_body(std::string_view input, error_code& ec) {
-  if (input.empty()) {
-    ec = error::need_more;
-    return 0;
-  }
-  if (state_ != State::until_close && input.size() > remaining_)
-    input = input.substr(0, remaining_);
-  const std::size_t used = to_window(input, ec);
-  if (state_ == State::until_close) return used;
-  remaining_ -= used;
-  if (remaining_ == 0) state_ = state_ == State::body ? State::done : State::chunk_end;
-  return used;
-}
-
-std::size_t UpstreamParser::to_window(std::string_view bytes, error_code& ec) {
+std::size_t UpstreamParser::on_body(std::string_view bytes, error_code& ec) {
   if (body_.data == nullptr || body_.size == 0) {
     ec = error::need_buffer;
     return 0;
@@ -355,57 +72,6 @@ std::size_t UpstreamParser::to_window(std::string_view bytes, error_code& ec) {
   body_.size -= n;
   if (n < bytes.size()) ec = error::need_buffer;
   return n;
-}
-
-std::size_t UpstreamParser::parse_chunk_size(std::string_view input, error_code& ec) {
-  const std::size_t line_end = input.substr(0, kChunkLineLimit).find(kCrlf);
-  if (line_end == std::string_view::npos) {
-    ec = input.size() >= kChunkLineLimit ? error::bad_chunk : error::need_more;
-    return 0;
-  }
-  const std::string_view line = input.substr(0, line_end);
-  std::uint64_t size = 0;
-  std::size_t digits = 0;
-  for (; digits < line.size(); ++digits) {
-    const char c = line[digits];
-    unsigned value = 0;
-    if (c >= '0' && c <= '9') {
-      value = static_cast<unsigned>(c - '0');
-    } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
-      value = static_cast<unsigned>((c | 0x20) - 'a' + 10);
-    } else {
-      break;
-    }
-    if (size >> 60) {
-      ec = error::bad_chunk;
-      return 0;
-    }
-    size = size * 16 + value;
-  }
-  // What may follow the size: whitespace, then extensions (`;name=value`), which are not used.
-  const std::string_view after = trim(line.substr(digits));
-  if (digits == 0 || (!after.empty() && after.front() != ';') || !is_field_text(after)) {
-    ec = error::bad_chunk;
-    return 0;
-  }
-  remaining_ = size;
-  state_ = size > 0 ? State::chunk_data : State::trailers;
-  return line_end + kCrlf.size();
-}
-
-std::size_t UpstreamParser::parse_trailers(std::string_view input, error_code& ec) {
-  // Trailer fields are read past, not passed on: the client's head has gone already.
-  const std::size_t end = input.starts_with(kCrlf) ? 0 : input.find("\r\n\r\n"sv);
-  if (end == std::string_view::npos) {
-    ec = input.size() > kHeaderLimit ? error::header_limit : error::need_more;
-    return 0;
-  }
-  if (end > kHeaderLimit) {
-    ec = error::header_limit;
-    return 0;
-  }
-  state_ = State::done;
-  return end == 0 ? kCrlf.size() : end + 4;
 }
 
 }  // namespace switchyard::proxy

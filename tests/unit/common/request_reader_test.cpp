@@ -45,7 +45,7 @@ class RequestReaderTest : public ::testing::Test {
     limits_.header_timeout = milliseconds(5000);
     limits_.idle_timeout = milliseconds(5000);
     limits_.body_timeout = milliseconds(5000);
-    limits_.body_limit = [](const RequestHeader&) -> std::uint64_t { return 1024; };
+    limits_.body_limit = [](const Request&) -> std::uint64_t { return 1024; };
   }
 
   // Sends `bytes` from the client (without waiting for anyone to read them) and reads one
@@ -107,7 +107,7 @@ TEST_F(RequestReaderTest, CompleteRequestWithContentLength) {
   EXPECT_EQ(result.request.method(), bhttp::verb::post);
   EXPECT_EQ(result.request.target(), "/v1/chat/completions?x=1");
   EXPECT_EQ(result.request.version(), 11u);
-  EXPECT_EQ(result.request[bhttp::field::content_type], "application/json");
+  EXPECT_EQ(result.request[FieldName::content_type], "application/json");
   EXPECT_EQ(result.request.body(), "{\"model\":\"m\"}");
 }
 
@@ -151,8 +151,8 @@ TEST_F(RequestReaderTest, PipelinedRequestsAreReadOneAfterTheOther) {
 }
 
 TEST_F(RequestReaderTest, BodyLimitComesFromTheHeader) {
-  limits_.body_limit = [](const RequestHeader& header) -> std::uint64_t {
-    return header.target() == "/big" ? 100 : 10;
+  limits_.body_limit = [](const Request& request) -> std::uint64_t {
+    return request.target() == "/big" ? 100 : 10;
   };
   const std::string body(50, 'x');
   EXPECT_EQ(exchange("POST /big HTTP/1.1\r\nHost: r\r\nContent-Length: 50\r\n\r\n" + body).status,
@@ -162,7 +162,7 @@ TEST_F(RequestReaderTest, BodyLimitComesFromTheHeader) {
 TEST_F(RequestReaderTest, BodyAboveBeastsDefaultLimitButWithinOursIsRead) {
   // Beast's request parser refuses bodies over 1 MiB by itself unless told otherwise; the router
   // allows 4 MiB for text and 32 MiB for images and audio.
-  limits_.body_limit = [](const RequestHeader&) -> std::uint64_t { return 4u << 20; };
+  limits_.body_limit = [](const Request&) -> std::uint64_t { return 4u << 20; };
   const std::string body((2u << 20) + 7, 'b');
   const ReadResult result =
       exchange("POST /v1/images/edits HTTP/1.1\r\nHost: r\r\nContent-Length: " +
@@ -172,7 +172,7 @@ TEST_F(RequestReaderTest, BodyAboveBeastsDefaultLimitButWithinOursIsRead) {
 }
 
 TEST_F(RequestReaderTest, ChunkedBodyAboveBeastsDefaultLimitButWithinOursIsRead) {
-  limits_.body_limit = [](const RequestHeader&) -> std::uint64_t { return 4u << 20; };
+  limits_.body_limit = [](const Request&) -> std::uint64_t { return 4u << 20; };
   const std::string chunk(1u << 20, 'c');
   std::string bytes = "POST /x HTTP/1.1\r\nHost: r\r\nTransfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 2; ++i) bytes += "100000\r\n" + chunk + "\r\n";
@@ -194,7 +194,7 @@ TEST_F(RequestReaderTest, HeaderOverTheLimitIs431) {
 }
 
 TEST_F(RequestReaderTest, ContentLengthAboveTheLimitIs413WithoutReadingTheBody) {
-  limits_.body_limit = [](const RequestHeader&) -> std::uint64_t { return 100; };
+  limits_.body_limit = [](const Request&) -> std::uint64_t { return 100; };
   // Only the header is sent: were the body awaited, this would end in a 408 after body_timeout.
   limits_.body_timeout = std::chrono::seconds(60);
   const ReadResult result =
@@ -204,7 +204,7 @@ TEST_F(RequestReaderTest, ContentLengthAboveTheLimitIs413WithoutReadingTheBody) 
 }
 
 TEST_F(RequestReaderTest, ContentLengthJustAtTheLimitIsAccepted) {
-  limits_.body_limit = [](const RequestHeader&) -> std::uint64_t { return 10; };
+  limits_.body_limit = [](const Request&) -> std::uint64_t { return 10; };
   const ReadResult result =
       exchange("POST / HTTP/1.1\r\nHost: r\r\nContent-Length: 10\r\n\r\n0123456789");
   ASSERT_EQ(result.status, Status::request);
@@ -212,13 +212,13 @@ TEST_F(RequestReaderTest, ContentLengthJustAtTheLimitIsAccepted) {
 }
 
 TEST_F(RequestReaderTest, ContentLengthOneAboveTheLimitIs413) {
-  limits_.body_limit = [](const RequestHeader&) -> std::uint64_t { return 10; };
+  limits_.body_limit = [](const Request&) -> std::uint64_t { return 10; };
   expect_refused(exchange("POST / HTTP/1.1\r\nHost: r\r\nContent-Length: 11\r\n\r\n01234567890"),
                  413);
 }
 
 TEST_F(RequestReaderTest, ChunkedBodyGrowingPastTheLimitIs413) {
-  limits_.body_limit = [](const RequestHeader&) -> std::uint64_t { return 16; };
+  limits_.body_limit = [](const Request&) -> std::uint64_t { return 16; };
   const ReadResult result = exchange(
       "POST / HTTP/1.1\r\nHost: r\r\nTransfer-Encoding: chunked\r\n\r\n"
       "a\r\n0123456789\r\na\r\n0123456789\r\n0\r\n\r\n");
@@ -335,7 +335,7 @@ TEST_F(RequestReaderTest, ExpectContinueGetsAnInterimResponseBeforeTheBody) {
 }
 
 TEST_F(RequestReaderTest, ExpectContinueWithTooLargeABodyIsRefusedWithoutAnInterimResponse) {
-  limits_.body_limit = [](const RequestHeader&) -> std::uint64_t { return 4; };
+  limits_.body_limit = [](const Request&) -> std::uint64_t { return 4; };
   const ReadResult result =
       exchange("POST / HTTP/1.1\r\nHost: r\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
   expect_refused(result, 413);

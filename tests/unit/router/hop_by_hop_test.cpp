@@ -6,6 +6,8 @@
 namespace switchyard::proxy {
 namespace {
 
+bool is_hop_by_hop(std::string_view name) { return proxy::is_hop_by_hop(http::field_name(name)); }
+
 TEST(IsHopByHop, ConnectionLevelFields) {
   for (std::string_view name :
        {"connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",

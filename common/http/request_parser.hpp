@@ -1,0 +1,49 @@
+// Parses a client's HTTP/1.1 request into a Request, on the framing shared with the response
+// parser (common/http/message_parser). Besides what that framing refuses, it refuses what makes a
+// request's length ambiguous (request smuggling) with an answer naming the problem: see
+// check_framing.
+#pragma once
+
+#include <boost/system/error_code.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "common/http/message_parser.hpp"
+#include "common/http/request.hpp"
+#include "common/openai_error.hpp"
+
+namespace switchyard::http {
+
+// RFC 9112 framing checks: several Content-Length fields, Content-Length with
+// Transfer-Encoding, a Transfer-Encoding other than one final `chunked`, Transfer-Encoding on
+// HTTP/1.0, a missing Host on HTTP/1.1. Returns the error to answer, or nothing.
+std::optional<ApiError> check_framing(const Request& request);
+
+class RequestParser final : public MessageParser {
+ public:
+  // `header_limit` bounds the request line with the fields, however they arrive.
+  explicit RequestParser(std::size_t header_limit) : MessageParser(header_limit, Unframed::empty) {}
+
+  // Body bytes past this fail put() with error::body_limit. No limit until one is set: the
+  // reader sets it once the header is known.
+  void body_limit(std::uint64_t limit) { body_limit_ = limit; }
+  const Request& get() const { return request_; }
+  Request release() { return std::move(request_); }
+  // What to answer when put() refused the header for its framing (check_framing).
+  const std::optional<ApiError>& framing_error() const { return framing_error_; }
+
+ private:
+  void on_start_line(std::string_view line, boost::system::error_code& ec) override;
+  void on_field(FieldName id, std::string_view line, std::string_view name, std::string_view value,
+                boost::system::error_code& ec) override;
+  void on_header(boost::system::error_code& ec) override;
+  std::size_t on_body(std::string_view bytes, boost::system::error_code& ec) override;
+
+  Request request_;
+  std::uint64_t body_limit_ = UINT64_MAX;
+  std::optional<ApiError> framing_error_;
+};
+
+}  // namespace switchyard::http
