@@ -131,10 +131,15 @@ std::size_t MessageParser::header_end(std::string_view input) {
 }
 
 std::size_t MessageParser::parse_header(std::string_view input, error_code& ec) {
+  // Empty lines before the start line are ignored (RFC 9112 2.2: some clients send a CRLF after
+  // a body), and used up, so that a peer sending nothing else cannot fill the buffer with them.
+  std::size_t empty_lines = 0;
+  while (scanned_ == 0 && input.substr(empty_lines).starts_with(kCrlf)) empty_lines += kCrlf.size();
+  input.remove_prefix(empty_lines);
   const std::size_t header_size = header_end(input.substr(0, header_limit_));
   if (header_size == std::string_view::npos) {
     ec = input.size() >= header_limit_ ? error::header_limit : error::need_more;
-    return 0;
+    return empty_lines;
   }
   // Every line ends with CRLF; a bare CR is a control character inside a line, refused below.
   std::string_view lines = input.substr(0, header_size);
@@ -179,7 +184,7 @@ std::size_t MessageParser::parse_header(std::string_view input, error_code& ec) 
   }
   on_header(ec);
   if (!ec) start_body(ec);
-  return ec ? 0 : header_size;
+  return ec ? 0 : empty_lines + header_size;
 }
 
 void MessageParser::take_framing_field(FieldName id, std::string_view value) {

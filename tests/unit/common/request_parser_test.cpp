@@ -13,6 +13,7 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 using boost::system::error_code;
+using namespace std::literals;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -116,6 +117,28 @@ TEST(RequestParser, RequestWithoutFramingHasNoBody) {
   EXPECT_TRUE(parser.is_done());
   EXPECT_EQ(parser.get().version(), 10u);
   EXPECT_FALSE(parser.keep_alive());
+}
+
+TEST(RequestParser, EmptyLinesBeforeTheRequestLineAreIgnored) {
+  const std::string text = "\r\n\r\nGET /a HTTP/1.1\r\nHost: r\r\n\r\n";
+  for (std::size_t piece = 1; piece <= text.size(); ++piece) {
+    RequestParser parser(kHeaderLimit);
+    EXPECT_FALSE(feed(parser, text, piece)) << piece;
+    ASSERT_TRUE(parser.is_done()) << piece;
+    EXPECT_EQ(parser.get().target(), "/a");
+  }
+}
+
+TEST(RequestParser, EmptyLinesAreUsedUpAsTheyCome) {
+  // A peer sending nothing but empty lines does not make the reader keep them.
+  RequestParser parser(kHeaderLimit);
+  std::string crlfs;
+  for (std::size_t i = 0; i < kHeaderLimit; ++i) crlfs += "\r\n";
+  error_code ec;
+  EXPECT_EQ(parser.put(boost::asio::buffer(crlfs), ec), crlfs.size());
+  EXPECT_EQ(ec, bhttp::error::need_more);
+  EXPECT_EQ(parser.put(boost::asio::buffer("\r"sv), ec), 0u);
+  EXPECT_EQ(ec, bhttp::error::need_more);
 }
 
 TEST(RequestParser, UnknownMethodsKeepTheirName) {
