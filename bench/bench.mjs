@@ -744,7 +744,10 @@ async function main() {
     }
   }
   emit(`Router: ${options.router}; worker: ${options.worker}.\n`);
-  emit(`Command: \`bench/run.sh${shown.length ? ` ${shown.join(' ')}` : ''}\` ` +
+  // run.sh passes the build directory itself; bench.mjs run by hand was given one.
+  const command = process.env.SWITCHYARD_BENCH_VIA_RUN_SH === '1'
+    ? 'bench/run.sh' : `node bench/bench.mjs --build ${options.build}`;
+  emit(`Command: \`${command}${shown.length ? ` ${shown.join(' ')}` : ''}\` ` +
        `(router log level ${options.router_log_level}; nginx access_log off; HAProxy without logging).`);
   let targets = [];
   let fig1 = null;

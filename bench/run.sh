@@ -77,4 +77,4 @@ fi
 
 # 1000 streams through a proxy are 2000+ sockets per process.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-exec node bench/bench.mjs --build "$build" "${extra[@]}" "$@"
+SWITCHYARD_BENCH_VIA_RUN_SH=1 exec node bench/bench.mjs --build "$build" "${extra[@]}" "$@"
