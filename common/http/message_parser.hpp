@@ -100,7 +100,6 @@ class MessageParser {
   void set_version(unsigned version) { version_ = version; }
   // The message has no body, whatever its fields say.
   void set_no_body() { no_body_ = true; }
-  bool has_transfer_encoding() const { return has_transfer_encoding_; }
 
  private:
   enum class State { header, body, until_close, chunk_size, chunk_data, chunk_end, trailers, done };
