@@ -175,16 +175,18 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   http::Deadline deadline(stream.socket());
   beast::flat_buffer buffer;
+  http::Request request;
   http::ReadLimits limits;
   limits.body_limit = [max = config_.max_body_bytes](const http::Request&) { return max; };
   for (bool first = true; !stopping_; first = false) {
-    http::ReadResult result = co_await http::read_request(stream, deadline, buffer, limits, first);
+    const http::ReadResult result =
+        co_await http::read_request(stream, deadline, buffer, request, limits, first);
     if (result.status == http::ReadResult::Status::closed) break;
     if (result.status == http::ReadResult::Status::refused) {
       co_await http::write_error(stream, deadline, *result.error, /*close=*/true);
       break;
     }
-    if (!co_await dispatch(stream, deadline, buffer, result.request, result.keep_alive)) break;
+    if (!co_await dispatch(stream, deadline, buffer, request, result.keep_alive)) break;
   }
   error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);

@@ -36,6 +36,23 @@ void Request::insert(std::string_view name, std::string_view value) {
   add_field(field_name(name), view, name, view.substr(name.size() + 2, value.size()));
 }
 
+void Request::clear() {
+  // Past this, a body is an upload (audio, an image), not the usual JSON; the connection may
+  // then sit idle for a long time.
+  constexpr std::size_t kKeptBodyCapacity = 64 * 1024;
+  text_.clear();
+  fields_.clear();
+  if (body_.capacity() > kKeptBodyCapacity) {
+    std::string().swap(body_);
+  } else {
+    body_.clear();
+  }
+  method_ = boost::beast::http::verb::unknown;
+  method_size_ = 0;
+  target_size_ = 0;
+  version_ = 11;
+}
+
 Request::Field Request::field(std::size_t index) const {
   const Span& span = fields_[index];
   const std::string_view line = text(span.line_at, span.line_size);

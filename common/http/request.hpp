@@ -51,6 +51,10 @@ class Request {
   // Adds a field after the others.
   void insert(std::string_view name, std::string_view value);
 
+  // Empties it for the next request of the connection, keeping the capacity a usual request
+  // needs, so that the next one allocates nothing; a large body's is given back.
+  void clear();
+
  private:
   friend class RequestParser;
 

@@ -23,14 +23,18 @@ std::optional<ApiError> check_framing(const Request& request);
 
 class RequestParser final : public MessageParser {
  public:
-  // `header_limit` bounds the request line with the fields, however they arrive.
-  explicit RequestParser(std::size_t header_limit) : MessageParser(header_limit, Unframed::empty) {}
+  // `header_limit` bounds the request line with the fields, however they arrive. The request
+  // read goes into `request`, emptied first: a connection reads each of its requests into the
+  // same one, so that what it allocated serves them all.
+  RequestParser(std::size_t header_limit, Request& request)
+      : MessageParser(header_limit, Unframed::empty), request_(request) {
+    request_.clear();
+  }
 
   // Body bytes past this fail put() with error::body_limit. No limit until one is set: the
   // reader sets it once the header is known.
   void body_limit(std::uint64_t limit) { body_limit_ = limit; }
   const Request& get() const { return request_; }
-  Request release() { return std::move(request_); }
   // What to answer when put() refused the header for its framing (check_framing).
   const std::optional<ApiError>& framing_error() const { return framing_error_; }
 
@@ -41,7 +45,7 @@ class RequestParser final : public MessageParser {
   void on_header(boost::system::error_code& ec) override;
   std::size_t on_body(std::string_view bytes, boost::system::error_code& ec) override;
 
-  Request request_;
+  Request& request_;
   std::uint64_t body_limit_ = UINT64_MAX;
   std::optional<ApiError> framing_error_;
 };

@@ -25,7 +25,7 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::seconds kErrorWriteTimeout{10};
 
 ReadResult refuse(ApiError error) {
-  return ReadResult{ReadResult::Status::refused, {}, false, std::move(error)};
+  return ReadResult{ReadResult::Status::refused, false, std::move(error)};
 }
 
 ReadResult refuse(ErrorKind kind, std::string message) {
@@ -71,9 +71,9 @@ asio::awaitable<bool> send_continue(beast::tcp_stream& stream, unsigned version)
 }  // namespace
 
 asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& deadline,
-                                         beast::flat_buffer& buffer, const ReadLimits& limits,
-                                         bool first) {
-  RequestParser parser(limits.max_header_bytes);
+                                         beast::flat_buffer& buffer, Request& request,
+                                         const ReadLimits& limits, bool first) {
+  RequestParser parser(limits.max_header_bytes, request);
   parser.eager(false);
   // Whatever way this returns, the connection's deadline is not left running.
   struct Disarm {
@@ -129,8 +129,7 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& de
 
   // The connection may now sit in a long stream: its read buffer is not kept for it meanwhile.
   if (limits.release_buffer && buffer.size() == 0) buffer.shrink_to_fit();
-  const bool keep_alive = parser.keep_alive();
-  co_return ReadResult{ReadResult::Status::request, parser.release(), keep_alive, std::nullopt};
+  co_return ReadResult{ReadResult::Status::request, parser.keep_alive(), std::nullopt};
 }
 
 asio::awaitable<void> write_error(beast::tcp_stream& stream, Deadline& deadline,

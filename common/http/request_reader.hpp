@@ -34,22 +34,23 @@ struct ReadLimits {
 
 struct ReadResult {
   enum class Status {
-    request,  // `request` holds a complete request
+    request,  // the request passed to read_request is complete
     closed,   // the peer closed or stayed idle: nothing to answer
     refused,  // answer `error`, then close the connection
   };
   Status status = Status::closed;
-  Request request;
   // Whether the client lets the connection carry another request (Connection and the version),
   // as the parser found it: asking the message again means searching its fields.
   bool keep_alive = false;
   std::optional<ApiError> error;
 };
 
-// `first` is true for the first request of a connection, which gets header_timeout rather than
-// idle_timeout to start sending. `deadline` is the connection's (it times every read).
+// Reads into `request`, the connection's: each of its requests reuses what the one before
+// allocated. `first` is true for the first request of a connection, which gets header_timeout
+// rather than idle_timeout to start sending. `deadline` is the connection's (it times every
+// read).
 boost::asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& deadline,
-                                                beast::flat_buffer& buffer,
+                                                beast::flat_buffer& buffer, Request& request,
                                                 const ReadLimits& limits, bool first);
 
 // Writes an OpenAI-style error response; `close` adds Connection: close.

@@ -92,11 +92,13 @@ asio::awaitable<void> Listener::session(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   Deadline deadline(stream.socket());
   beast::flat_buffer buffer;
+  Request request;
   auto self = connections_.insert(connections_.end(), ConnectionState{&stream, false});
   Connection connection{stream, deadline, buffer, remote};
 
   for (bool first = true; !stopping_; first = false) {
-    ReadResult read = co_await read_request(stream, deadline, buffer, handler_.read_limits(), first);
+    const ReadResult read =
+        co_await read_request(stream, deadline, buffer, request, handler_.read_limits(), first);
     if (read.status == ReadResult::Status::closed) break;
     if (read.status == ReadResult::Status::refused) {
       spdlog::info("refused request from {}: {} {}", remote,
@@ -107,7 +109,7 @@ asio::awaitable<void> Listener::session(tcp::socket socket) {
     self->busy = true;
     ++busy_;
     connection.keep_alive = read.keep_alive;
-    const bool keep_alive = co_await handler_.handle(read.request, connection);
+    const bool keep_alive = co_await handler_.handle(request, connection);
     self->busy = false;
     if (--busy_ == 0) idle_.notify_all();
     if (!keep_alive || !read.keep_alive) break;

@@ -41,13 +41,15 @@ error_code feed(RequestParser& parser, std::string_view text, std::size_t piece 
 
 // What an eager parser makes of the whole of `text` at once.
 error_code parse_whole(std::string_view text) {
-  RequestParser parser(kHeaderLimit);
+  Request request;
+  RequestParser parser(kHeaderLimit, request);
   parser.eager(true);
   return feed(parser, text);
 }
 
 TEST(RequestParser, ReadsTheStartLineAndKeepsEachFieldAsWritten) {
-  RequestParser parser(kHeaderLimit);
+  Request request;
+  RequestParser parser(kHeaderLimit, request);
   parser.eager(true);
   const std::string text =
       "POST /v1/chat/completions?x=1 HTTP/1.1\r\n"
@@ -60,7 +62,7 @@ TEST(RequestParser, ReadsTheStartLineAndKeepsEachFieldAsWritten) {
       "{}";
   EXPECT_FALSE(feed(parser, text));
   ASSERT_TRUE(parser.is_done());
-  const Request& request = parser.get();
+  EXPECT_EQ(&parser.get(), &request);
   EXPECT_EQ(request.method(), bhttp::verb::post);
   EXPECT_EQ(request.method_string(), "POST");
   EXPECT_EQ(request.target(), "/v1/chat/completions?x=1");
@@ -86,7 +88,8 @@ TEST(RequestParser, TheSameRequestInPiecesOfEverySize) {
       "POST /a HTTP/1.1\r\nHost: r\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n"
       "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer-Field: x\r\n\r\n";
   for (std::size_t piece = 1; piece <= text.size(); ++piece) {
-    RequestParser parser(kHeaderLimit);
+    Request request;
+    RequestParser parser(kHeaderLimit, request);
     parser.eager(true);
     EXPECT_FALSE(feed(parser, text, piece)) << piece;
     ASSERT_TRUE(parser.is_done()) << piece;
@@ -97,7 +100,8 @@ TEST(RequestParser, TheSameRequestInPiecesOfEverySize) {
 }
 
 TEST(RequestParser, StopsAfterTheHeaderUnlessEager) {
-  RequestParser parser(kHeaderLimit);
+  Request request;
+  RequestParser parser(kHeaderLimit, request);
   const std::string text = "POST /a HTTP/1.1\r\nHost: r\r\nContent-Length: 3\r\n\r\nabc";
   error_code ec;
   const std::size_t used = parser.put(boost::asio::buffer(text), ec);
@@ -111,7 +115,8 @@ TEST(RequestParser, StopsAfterTheHeaderUnlessEager) {
 }
 
 TEST(RequestParser, RequestWithoutFramingHasNoBody) {
-  RequestParser parser(kHeaderLimit);
+  Request request;
+  RequestParser parser(kHeaderLimit, request);
   parser.eager(true);
   EXPECT_FALSE(feed(parser, "GET /health HTTP/1.0\r\n\r\n"));
   EXPECT_TRUE(parser.is_done());
@@ -122,7 +127,8 @@ TEST(RequestParser, RequestWithoutFramingHasNoBody) {
 TEST(RequestParser, EmptyLinesBeforeTheRequestLineAreIgnored) {
   const std::string text = "\r\n\r\nGET /a HTTP/1.1\r\nHost: r\r\n\r\n";
   for (std::size_t piece = 1; piece <= text.size(); ++piece) {
-    RequestParser parser(kHeaderLimit);
+    Request request;
+    RequestParser parser(kHeaderLimit, request);
     EXPECT_FALSE(feed(parser, text, piece)) << piece;
     ASSERT_TRUE(parser.is_done()) << piece;
     EXPECT_EQ(parser.get().target(), "/a");
@@ -131,7 +137,8 @@ TEST(RequestParser, EmptyLinesBeforeTheRequestLineAreIgnored) {
 
 TEST(RequestParser, EmptyLinesAreUsedUpAsTheyCome) {
   // A peer sending nothing but empty lines does not make the reader keep them.
-  RequestParser parser(kHeaderLimit);
+  Request request;
+  RequestParser parser(kHeaderLimit, request);
   std::string crlfs;
   for (std::size_t i = 0; i < kHeaderLimit; ++i) crlfs += "\r\n";
   error_code ec;
@@ -142,7 +149,8 @@ TEST(RequestParser, EmptyLinesAreUsedUpAsTheyCome) {
 }
 
 TEST(RequestParser, UnknownMethodsKeepTheirName) {
-  RequestParser parser(kHeaderLimit);
+  Request request;
+  RequestParser parser(kHeaderLimit, request);
   parser.eager(true);
   EXPECT_FALSE(feed(parser, "BREW /pot HTTP/1.1\r\nHost: r\r\n\r\n"));
   EXPECT_EQ(parser.get().method(), bhttp::verb::unknown);
@@ -194,7 +202,8 @@ TEST(RequestParser, AmbiguousFramingIsRefusedWithTheReason) {
       {"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", "several Transfer"},
   };
   for (const auto& [fields, why] : cases) {
-    RequestParser parser(kHeaderLimit);
+    Request request;
+    RequestParser parser(kHeaderLimit, request);
     parser.eager(true);
     EXPECT_TRUE(feed(parser, "POST /a HTTP/1.1\r\nHost: r\r\n" + std::string(fields) + "\r\n"));
     ASSERT_TRUE(parser.framing_error()) << fields;
@@ -208,14 +217,16 @@ TEST(RequestParser, HeaderLimitCountsTheWholeHeaderHoweverItArrives) {
   while (text.size() < kHeaderLimit) text += field;
   text += "\r\n";
   for (const std::size_t piece : {std::size_t{7}, std::size_t{128}, text.size()}) {
-    RequestParser parser(kHeaderLimit);
+    Request request;
+    RequestParser parser(kHeaderLimit, request);
     parser.eager(true);
     EXPECT_EQ(feed(parser, text, piece), bhttp::error::header_limit) << piece;
   }
 }
 
 TEST(RequestParser, BodyPastTheLimitIsRefused) {
-  RequestParser parser(kHeaderLimit);
+  Request request;
+  RequestParser parser(kHeaderLimit, request);
   EXPECT_FALSE(feed(parser, "POST /a HTTP/1.1\r\nHost: r\r\nTransfer-Encoding: chunked\r\n\r\n"));
   parser.body_limit(8);
   EXPECT_EQ(feed(parser, "5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n"), bhttp::error::body_limit);
@@ -224,7 +235,8 @@ TEST(RequestParser, BodyPastTheLimitIsRefused) {
 
 TEST(RequestParser, BadChunksAreRefused) {
   for (std::string_view body : {"x\r\n", "5\r\nhelloX\r\n", "5 x\r\nhello\r\n", "\r\n"}) {
-    RequestParser parser(kHeaderLimit);
+    Request request;
+    RequestParser parser(kHeaderLimit, request);
     parser.eager(true);
     EXPECT_EQ(feed(parser, "POST /a HTTP/1.1\r\nHost: r\r\nTransfer-Encoding: chunked\r\n\r\n" +
                                std::string(body)),
@@ -246,12 +258,48 @@ TEST(Request, MadeInCode) {
 }
 
 TEST(Request, FieldsSurviveAMove) {
-  RequestParser parser(kHeaderLimit);
+  Request request;
+  RequestParser parser(kHeaderLimit, request);
   parser.eager(true);
   EXPECT_FALSE(feed(parser, "GET / HTTP/1.1\r\nHost: r\r\n\r\n"));
-  const Request request = parser.release();
-  EXPECT_EQ(request[FieldName::host], "r");
-  EXPECT_EQ(request.target(), "/");
+  const Request moved = std::move(request);
+  EXPECT_EQ(moved[FieldName::host], "r");
+  EXPECT_EQ(moved.target(), "/");
+}
+
+// A connection reads each request into the same Request: nothing of the one before may show.
+TEST(Request, ReadIntoAUsedOneKeepsNothingOfTheLast) {
+  Request request;
+  {
+    RequestParser parser(kHeaderLimit, request);
+    parser.eager(true);
+    ASSERT_FALSE(feed(parser,
+                      "POST /first HTTP/1.1\r\nHost: r\r\nAuthorization: Bearer a\r\n"
+                      "Content-Length: 5\r\n\r\nhello"));
+  }
+  RequestParser parser(kHeaderLimit, request);
+  parser.eager(true);
+  ASSERT_FALSE(feed(parser, "GET /second HTTP/1.0\r\nX-A: 1\r\n\r\n"));
+  EXPECT_EQ(request.method(), bhttp::verb::get);
+  EXPECT_EQ(request.target(), "/second");
+  EXPECT_EQ(request.version(), 10u);
+  ASSERT_EQ(request.field_count(), 1u);
+  EXPECT_EQ(request.field(0).line, "X-A: 1\r\n");
+  EXPECT_EQ(request[FieldName::authorization], "");
+  EXPECT_EQ(request.body(), "");
+}
+
+// What an idle connection holds on to between requests: a usual JSON body's room, not an
+// upload's.
+TEST(Request, ClearKeepsTheRoomOfAUsualBodyOnly) {
+  Request request;
+  request.body().assign(4096, 'x');
+  const std::size_t usual = request.body().capacity();
+  request.clear();
+  EXPECT_EQ(request.body().capacity(), usual);
+  request.body().assign(1 << 20, 'x');
+  request.clear();
+  EXPECT_LT(request.body().capacity(), 64u * 1024);
 }
 
 }  // namespace
