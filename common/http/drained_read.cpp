@@ -7,6 +7,23 @@
 #include <cstring>
 
 namespace switchyard::http {
+namespace {
+
+// The reactor's "try the next read at once" flags, per operation type: cleared by a read that
+// drained the socket (done_and_exhausted), set by every edge epoll reports for it. They are
+// private to the reactor; an explicit instantiation may name a private member, and the friend
+// it defines hands the member pointer out (the usual way to reach a member of a class one
+// cannot change).
+using DescriptorState = boost::asio::detail::epoll_reactor::descriptor_state;
+using TrySpeculative = bool (DescriptorState::*)[boost::asio::detail::epoll_reactor::max_ops];
+TrySpeculative try_speculative();
+template <TrySpeculative Member>
+struct ExposeTrySpeculative {
+  friend TrySpeculative try_speculative() { return Member; }
+};
+template struct ExposeTrySpeculative<&DescriptorState::try_speculative_>;
+
+}  // namespace
 
 void report_bytes_left(boost::asio::ip::tcp::socket& socket, boost::system::error_code& ec) {
   const int on = 1;
@@ -14,6 +31,12 @@ void report_bytes_left(boost::asio::ip::tcp::socket& socket, boost::system::erro
   if (::setsockopt(socket.native_handle(), SOL_TCP, TCP_INQ, &on, sizeof on) != 0) {
     ec = boost::system::error_code(errno, boost::system::system_category());
   }
+}
+
+bool unread_since_drained(boost::asio::ip::tcp::socket& socket) {
+  const DescriptorState* state = drained_detail::SocketInternals::implementation(socket).reactor_data_;
+  return state == nullptr ||
+         (state->*try_speculative())[boost::asio::detail::epoll_reactor::read_op];
 }
 
 namespace drained_detail {

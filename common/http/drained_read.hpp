@@ -8,6 +8,8 @@
 // one byte; a read that left nothing reports the socket drained, as Asio's own reads do at the
 // end of a stream, and the reactor waits for epoll's next edge instead of trying. Whatever
 // arrives after that read raises the edge, and a FIN that came with the data is not hidden.
+// The same bookkeeping tells, at no cost, whether anything came to a connection at rest since
+// the read that drained it (unread_since_drained).
 //
 // The operation is written against Asio's reactor (`boost::asio::detail`, Boost 1.81 as Debian
 // 12 ships it), as Asio's own socket reads are. It has no per-operation cancellation: cancel or
@@ -36,6 +38,12 @@ namespace switchyard::http {
 // Asks the kernel to report, with each read, what is left in the socket. On a socket without it
 // async_read_drained behaves as the socket's async_read_some.
 void report_bytes_left(boost::asio::ip::tcp::socket& socket, boost::system::error_code& ec);
+
+// False only while nothing has come to the socket since a read that drained it: no byte, no end
+// of stream, no error, as far as the reactor has seen (epoll's edges are taken each time the
+// event loop waits). True before any read has drained it. Reads the reactor's state for the
+// socket without its lock: for a socket whose io_context one thread runs, as the router's.
+bool unread_since_drained(boost::asio::ip::tcp::socket& socket);
 
 namespace drained_detail {
 

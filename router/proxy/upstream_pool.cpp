@@ -1,5 +1,7 @@
 #include "router/proxy/upstream_pool.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -15,11 +17,18 @@ asio::awaitable<UpstreamConnectionPtr> UpstreamPool::acquire(const UpstreamKey& 
     ModelPool& pool = it->second;
     if (pool.generation != key.generation) {
       idle_.erase(it);
-    } else if (!pool.idle.empty()) {
-      UpstreamConnectionPtr connection = std::move(pool.idle.back());
-      pool.idle.pop_back();
-      connection->reused = true;
-      co_return connection;
+    } else {
+      while (!pool.idle.empty()) {
+        UpstreamConnectionPtr connection = std::move(pool.idle.back());
+        pool.idle.pop_back();
+        if (http::unread_since_drained(connection->stream.socket())) {
+          spdlog::debug("model {}: dropped an idle worker connection that received data or was "
+                        "closed", key.model);
+          continue;
+        }
+        connection->reused = true;
+        co_return connection;
+      }
     }
   }
   auto executor = co_await asio::this_coro::executor;

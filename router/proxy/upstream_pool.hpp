@@ -1,5 +1,8 @@
 // Keep-alive connections to workers, per model. A model's pool is emptied whenever its worker
-// is replaced (a new generation), so a request never reaches a dead worker's port.
+// is replaced (a new generation), so a request never reaches a dead worker's port. A connection
+// that received anything at rest, bytes past the worker's last answer or its end of stream, is
+// dropped rather than handed out, as nginx's keepalive does: the bytes would be read as the
+// answer to the next request, another client's.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -49,7 +52,8 @@ class UpstreamPool {
   // An idle connection when one is left, else a new one. Throws boost::system::system_error
   // when the worker cannot be reached.
   boost::asio::awaitable<UpstreamConnectionPtr> acquire(const UpstreamKey& key);
-  // Gives back a connection whose last response completed with keep-alive.
+  // Gives back a connection whose last response completed with keep-alive. It is handed out
+  // again only if nothing came to it after the read that emptied it.
   void release(const UpstreamKey& key, UpstreamConnectionPtr connection);
   void forget(const std::string& model) { idle_.erase(model); }
   std::size_t idle_count() const;

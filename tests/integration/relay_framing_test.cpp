@@ -20,6 +20,7 @@ namespace {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+using namespace std::literals;
 
 const std::string kBigBody = [] {
   std::string body;
@@ -29,8 +30,8 @@ const std::string kBigBody = [] {
 const std::vector<std::string> kChunks = {"{\"pieces\":[", std::string(3000, 'x'), "1,", "2]}"};
 
 // The worker's side: a server that answers GET /health with 200 and each POST by what its body
-// asks for ("chunked", "nocontent", "interim", "overlong", "fields", "ssefields", "smuggle" or
-// "big"), over keep-alive connections, until the test ends.
+// asks for ("chunked", "nocontent", "interim", "overlong", "late", "fields", "ssefields",
+// "smuggle" or "big"), over keep-alive connections, until the test ends.
 class ScriptedUpstream {
  public:
   ScriptedUpstream() : acceptor_(io_, tcp::endpoint(asio::ip::address_v4::loopback(), 0)) {
@@ -44,6 +45,8 @@ class ScriptedUpstream {
     thread_.join();
   }
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  // Whether the bytes a "late" answer sends after it have gone out.
+  bool late_bytes_sent() const { return late_bytes_sent_; }
 
  private:
   void serve() {
@@ -53,13 +56,14 @@ class ScriptedUpstream {
       boost::system::error_code ec;
       acceptor_.accept(socket, ec);
       if (ec || stopping_) break;
-      connections.emplace_back([socket = std::move(socket)]() mutable { answer(socket); });
+      connections.emplace_back(
+          [this, socket = std::move(socket)]() mutable { answer(socket, late_bytes_sent_); });
     }
     // The router has gone by now (it is destroyed first), so every connection has ended.
     for (auto& connection : connections) connection.join();
   }
 
-  static void answer(tcp::socket& socket) {
+  static void answer(tcp::socket& socket, std::atomic<bool>& late_bytes_sent) {
     std::string input;
     boost::system::error_code ec;
     for (;;) {
@@ -97,6 +101,8 @@ class ScriptedUpstream {
       } else if (body.find("overlong") != std::string::npos) {
         reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
                 "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale";
+      } else if (body.find("late") != std::string::npos) {
+        reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
       } else if (body.find("smuggle") != std::string::npos) {
         reply = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n"
                 "0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nforged";
@@ -117,12 +123,21 @@ class ScriptedUpstream {
       }
       asio::write(socket, asio::buffer(reply), ec);
       if (ec) return;
+      if (body.find("late") != std::string::npos) {
+        // Once the router has had the answer and put the connection back in its pool.
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        asio::write(socket, asio::buffer("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale"sv),
+                    ec);
+        late_bytes_sent = true;
+        if (ec) return;
+      }
     }
   }
 
   asio::io_context io_;
   tcp::acceptor acceptor_;
   std::atomic<bool> stopping_ = false;
+  std::atomic<bool> late_bytes_sent_ = false;
   std::thread thread_;
 };
 
@@ -282,6 +297,27 @@ TEST_F(RelayFramingTest, BytesPastTheAnswerDoNotReachTheNextRequest) {
       http_request(router_.port(), "POST", "/v1/chat/completions", request_asking("big"));
   EXPECT_EQ(next.status, 201) << next.body.substr(0, 100);
   EXPECT_EQ(next.body, kBigBody);
+}
+
+// The same bytes, sent after the answer, once the connection waits in the router's pool: the
+// pool drops a connection that receives anything at rest.
+TEST_F(RelayFramingTest, BytesArrivingAtAPooledConnectionDoNotReachTheNextRequest) {
+  const HttpResponse first =
+      http_request(router_.port(), "POST", "/v1/chat/completions", request_asking("late"));
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.body, "ok");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!upstream_.late_bytes_sent() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(upstream_.late_bytes_sent());
+  // Time for them to cross loopback and for the router's event loop to see them: a request in
+  // the same pass of the loop would take the connection first, as it would in nginx.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const HttpResponse next =
+      http_request(router_.port(), "POST", "/v1/chat/completions", request_asking("big"));
+  EXPECT_EQ(next.status, 201) << next.body.substr(0, 100);
+  EXPECT_TRUE(next.body == kBigBody) << next.body.substr(0, 100);
 }
 
 }  // namespace

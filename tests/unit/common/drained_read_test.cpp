@@ -1,6 +1,6 @@
-// async_read_drained over a real loopback connection with TCP_INQ. The reads the operation makes
-// are counted by wrapping recvmsg (this test binary's own definition, which the library's calls
-// bind to), so that a read it should not make fails the test. Each wait is bounded, and waits on
+// async_read_drained and unread_since_drained over a real loopback connection with TCP_INQ. The
+// reads the operation makes are counted by wrapping recvmsg (this test binary's own definition,
+// which the library's calls bind to), so that a read it should not make fails the test. Each wait is bounded, and waits on
 // the socket's state rather than on time.
 #include "common/http/drained_read.hpp"
 
@@ -60,6 +60,14 @@ class DrainedReadTest : public ::testing::Test {
     async_read_drained(*server_, asio::buffer(bytes_), [this, &read](error_code ec, std::size_t n) {
       read = {true, ec, std::string(bytes_, n)};
     });
+  }
+  // A read of what the client sent.
+  std::string read_now() {
+    Read read;
+    start(read);
+    run_until(read);
+    EXPECT_TRUE(read.done);
+    return read.data;
   }
   // Runs the io_context until `read` completes, or for kBound at most.
   void run_until(const Read& read) {
@@ -193,6 +201,36 @@ TEST_F(DrainedReadTest, ClosingTheSocketCancelsAWaitingRead) {
   run_until(read);
   ASSERT_TRUE(read.done);
   EXPECT_EQ(read.ec, asio::error::operation_aborted);
+}
+
+// What the router's pool asks of a connection at rest: has anything come since the read that
+// emptied it?
+TEST_F(DrainedReadTest, NothingUnreadAfterADrainingReadUntilBytesCome) {
+  send("abc");
+  EXPECT_EQ(read_now(), "abc");
+  poll();
+  EXPECT_FALSE(unread_since_drained(*server_));
+
+  send("late");
+  poll();  // the event loop takes the edge
+  EXPECT_TRUE(unread_since_drained(*server_));
+  EXPECT_EQ(read_now(), "late");
+  EXPECT_FALSE(unread_since_drained(*server_));
+}
+
+TEST_F(DrainedReadTest, EndOfStreamAfterADrainingReadIsUnread) {
+  send("abc");
+  EXPECT_EQ(read_now(), "abc");
+  send_fin();
+  poll();
+  EXPECT_TRUE(unread_since_drained(*server_));
+}
+
+TEST_F(DrainedReadTest, ReadThatLeftBytesLeavesThemUnread) {
+  EXPECT_TRUE(unread_since_drained(*server_)) << "no read has drained it yet";
+  send(std::string(100, 'x'));
+  EXPECT_EQ(read_now().size(), sizeof bytes_);
+  EXPECT_TRUE(unread_since_drained(*server_));
 }
 
 }  // namespace
