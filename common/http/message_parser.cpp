@@ -67,7 +67,7 @@ bool MessageParser::keep_alive() const {
 std::size_t MessageParser::put(boost::asio::const_buffer input, error_code& ec) {
   ec = {};
   const std::string_view all(static_cast<const char*>(input.data()), input.size());
-  if (!all.empty()) got_some_ = true;
+  if (!all.empty() && state_ != State::header) got_some_ = true;  // parse_header tells for its part
   std::size_t used = 0;
   if (state_ == State::header) {
     used = parse_header(all, ec);
@@ -136,6 +136,9 @@ std::size_t MessageParser::parse_header(std::string_view input, error_code& ec) 
   std::size_t empty_lines = 0;
   while (scanned_ == 0 && input.substr(empty_lines).starts_with(kCrlf)) empty_lines += kCrlf.size();
   input.remove_prefix(empty_lines);
+  // A peer that sent only empty lines (the last maybe in part) and then closed has started no
+  // message.
+  if (!input.empty() && input != "\r"sv) got_some_ = true;
   const std::size_t header_size = header_end(input.substr(0, header_limit_));
   if (header_size == std::string_view::npos) {
     ec = input.size() >= header_limit_ ? error::header_limit : error::need_more;

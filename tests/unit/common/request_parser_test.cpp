@@ -146,6 +146,20 @@ TEST(RequestParser, EmptyLinesAreUsedUpAsTheyCome) {
   EXPECT_EQ(ec, bhttp::error::need_more);
   EXPECT_EQ(parser.put(boost::asio::buffer("\r"sv), ec), 0u);
   EXPECT_EQ(ec, bhttp::error::need_more);
+  // Nothing of a request has come: the peer closing now ends the stream, no message cut short.
+  EXPECT_FALSE(parser.got_some());
+  parser.put_eof(ec);
+  EXPECT_EQ(ec, bhttp::error::end_of_stream);
+}
+
+TEST(RequestParser, AnyOtherByteStartsARequest) {
+  Request request;
+  RequestParser parser(kHeaderLimit, request);
+  error_code ec;
+  parser.put(boost::asio::buffer("\r\nG"sv), ec);
+  EXPECT_TRUE(parser.got_some());
+  parser.put_eof(ec);
+  EXPECT_EQ(ec, bhttp::error::partial_message);
 }
 
 TEST(RequestParser, UnknownMethodsKeepTheirName) {

@@ -303,6 +303,17 @@ TEST_F(RequestReaderTest, PeerClosingBeforeARequestIsClosed) {
   EXPECT_FALSE(result.error);
 }
 
+// Empty lines start no request (RFC 9112 2.2): a peer that sends only those and leaves gets
+// no 400 written to a socket nobody reads.
+TEST_F(RequestReaderTest, PeerClosingAfterEmptyLinesOnlyIsClosed) {
+  asio::co_spawn(io_, send("\r\n\r\n"), asio::detached);
+  io_.poll();
+  client_.shutdown(tcp::socket::shutdown_send);
+  const ReadResult result = read();
+  EXPECT_EQ(result.status, Status::closed);
+  EXPECT_FALSE(result.error);
+}
+
 TEST_F(RequestReaderTest, PeerClosingInTheMiddleOfTheBodyIsClosed) {
   asio::co_spawn(io_, send("POST / HTTP/1.1\r\nHost: r\r\nContent-Length: 10\r\n\r\n0123"),
                  asio::detached);
