@@ -34,7 +34,8 @@ void report_bytes_left(boost::asio::ip::tcp::socket& socket, boost::system::erro
 }
 
 bool unread_since_drained(boost::asio::ip::tcp::socket& socket) {
-  const DescriptorState* state = drained_detail::SocketInternals::implementation(socket).reactor_data_;
+  const DescriptorState* state =
+      drained_detail::SocketInternals::implementation(socket).reactor_data_;
   return state == nullptr ||
          (state->*try_speculative())[boost::asio::detail::epoll_reactor::read_op];
 }

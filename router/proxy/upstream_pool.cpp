@@ -22,8 +22,8 @@ asio::awaitable<UpstreamConnectionPtr> UpstreamPool::acquire(const UpstreamKey& 
         UpstreamConnectionPtr connection = std::move(pool.idle.back());
         pool.idle.pop_back();
         if (http::unread_since_drained(connection->stream.socket())) {
-          spdlog::debug("model {}: dropped an idle worker connection that received data or was "
-                        "closed", key.model);
+          spdlog::debug("model {}: dropped an idle worker connection that received something",
+                        key.model);
           continue;
         }
         connection->reused = true;
