@@ -39,13 +39,19 @@ class ScriptedUpstream {
   }
   ~ScriptedUpstream() {
     stopping_ = true;
+    send_late_bytes();  // a "late" answer that was never told to go on does now, and ends
     boost::system::error_code ignored;
     tcp::socket wake(io_);
     wake.connect(acceptor_.local_endpoint(), ignored);
     thread_.join();
   }
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  // Whether the bytes a "late" answer sends after it have gone out.
+  // A "late" answer sends its extra bytes once told to, after the router has had its answer.
+  void send_late_bytes() {
+    late_bytes_go_ = true;
+    late_bytes_go_.notify_all();
+  }
+  // Whether those bytes have gone out.
   bool late_bytes_sent() const { return late_bytes_sent_; }
 
  private:
@@ -57,13 +63,13 @@ class ScriptedUpstream {
       acceptor_.accept(socket, ec);
       if (ec || stopping_) break;
       connections.emplace_back(
-          [this, socket = std::move(socket)]() mutable { answer(socket, late_bytes_sent_); });
+          [this, socket = std::move(socket)]() mutable { answer(socket); });
     }
     // The router has gone by now (it is destroyed first), so every connection has ended.
     for (auto& connection : connections) connection.join();
   }
 
-  static void answer(tcp::socket& socket, std::atomic<bool>& late_bytes_sent) {
+  void answer(tcp::socket& socket) {
     std::string input;
     boost::system::error_code ec;
     for (;;) {
@@ -124,11 +130,10 @@ class ScriptedUpstream {
       asio::write(socket, asio::buffer(reply), ec);
       if (ec) return;
       if (body.find("late") != std::string::npos) {
-        // Once the router has had the answer and put the connection back in its pool.
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        late_bytes_go_.wait(false);
         asio::write(socket, asio::buffer("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale"sv),
                     ec);
-        late_bytes_sent = true;
+        late_bytes_sent_ = true;
         if (ec) return;
       }
     }
@@ -137,6 +142,7 @@ class ScriptedUpstream {
   asio::io_context io_;
   tcp::acceptor acceptor_;
   std::atomic<bool> stopping_ = false;
+  std::atomic<bool> late_bytes_go_ = false;
   std::atomic<bool> late_bytes_sent_ = false;
   std::thread thread_;
 };
@@ -306,14 +312,18 @@ TEST_F(RelayFramingTest, BytesArrivingAtAPooledConnectionDoNotReachTheNextReques
       http_request(router_.port(), "POST", "/v1/chat/completions", request_asking("late"));
   ASSERT_EQ(first.status, 200);
   EXPECT_EQ(first.body, "ok");
+  // The router has passed the answer on, so the connection is back in its pool (or, had the
+  // bytes come with the answer, closed).
+  upstream_.send_late_bytes();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!upstream_.late_bytes_sent() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_TRUE(upstream_.late_bytes_sent());
-  // Time for them to cross loopback and for the router's event loop to see them: a request in
-  // the same pass of the loop would take the connection first, as it would in nginx.
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // On loopback they are in the router's socket once written. A round trip through the router
+  // makes its event loop wait on epoll once more, which reports them (a request in the same pass
+  // of the loop as their arrival would take the connection first, as in nginx).
+  ASSERT_EQ(http_request(router_.port(), "GET", "/v1/models").status, 200);
   const HttpResponse next =
       http_request(router_.port(), "POST", "/v1/chat/completions", request_asking("big"));
   EXPECT_EQ(next.status, 201) << next.body.substr(0, 100);
