@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/http/bearer_auth.hpp"
+#include "common/http/query.hpp"
 #include "common/sse.hpp"
 #include "router/http/response.hpp"
 #include "router/http/routes.hpp"
@@ -54,23 +55,6 @@ std::string json_list(const std::vector<std::string>& items) {
 }
 
 }  // namespace
-
-std::optional<std::string> query_param(std::string_view target, std::string_view key) {
-  const std::size_t question = target.find('?');
-  if (question == std::string_view::npos) return std::nullopt;
-  std::string_view query = target.substr(question + 1);
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    const std::size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == key) {
-      return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
-}
 
 http::ReadLimits AdminHandler::read_limits() const {
   const auto& limits = context_.config->limits;
@@ -177,14 +161,14 @@ asio::awaitable<bool> AdminHandler::handle(http::Request& request, http::Connect
       }
       if (action == "logs" && verb == bhttp::verb::get) {
         std::size_t tail = kDefaultTail;
-        if (auto text = query_param(target, "tail")) {
+        if (auto text = http::query_param(target, "tail")) {
           auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), tail);
           if (ec != std::errc() || end != text->data() + text->size()) {
             throw ApiError(ErrorKind::invalid_request, "tail must be a non-negative integer",
                            "tail");
           }
         }
-        const auto follow = query_param(target, "follow");
+        const auto follow = http::query_param(target, "follow");
         if (follow && (*follow == "1" || *follow == "true")) {
           co_return co_await follow_logs(model, tail, connection);
         }

@@ -35,7 +35,4 @@ class AdminHandler : public http::Handler {
   ReloadFunction reload_;
 };
 
-// "tail=20&follow=1" -> value of `key`, or nullopt.
-std::optional<std::string> query_param(std::string_view target, std::string_view key);
-
 }  // namespace switchyard::admin

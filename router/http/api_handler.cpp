@@ -199,10 +199,11 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
       if (state == ModelState::ready) break;
       const std::string& name = model->config().name;
       if (state == ModelState::failed) {
+        // Why it failed (exit codes, paths, the worker's own words) is for the operator, on the
+        // admin listener and in the log; a client only learns that it did.
         throw ApiError(ErrorKind::unavailable,
-                       "model '" + name + "' has failed: " +
-                           model->last_error().value_or("unknown error") +
-                           "; an operator can restart it",
+                       "model '" + name +
+                           "' has failed and is not restarted; an operator can restart it",
                        "model", "model_failed");
       }
       // Only a model meant to stay down is refused at once: during a restart, and before the

@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/http/query.hpp"
 #include "common/http/socket_io.hpp"
 #include "common/openai_error.hpp"
 #include "common/sse.hpp"
@@ -66,7 +67,9 @@ void upstream_request_head(std::string& head, const http::Request& request,
                            const UpstreamKey& key, const RelayOptions& options) {
   head.clear();
   head.append(request.method_string()).append(" "sv);
-  head.append(options.base_path).append(request.target()).append(" HTTP/1.1\r\n"sv);
+  head.append(options.base_path);
+  http::append_target_without_credentials(head, request.target());
+  head.append(" HTTP/1.1\r\n"sv);
   append_request_fields(head, request);
   head.append("Host: "sv).append(key.host).append(":"sv);
   append_decimal(head, key.port);

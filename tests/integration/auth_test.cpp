@@ -88,6 +88,68 @@ TEST(AuthTest, AdminKeysAndInferenceKeysAreNotInterchangeable) {
   EXPECT_EQ(router.chat("m", {}, kInference).status, 200);
 }
 
+// X5: every key the daemon is given or sent, right or wrong, in a header or in the URL, is
+// absent from its log (at debug level), from everything the admin listener shows (the worker's
+// captured output included) and from every error body.
+TEST(AuthTest, KeysAppearInNoLogAdminOutputOrErrorBody) {
+  TempDir dir;
+  const std::filesystem::path runtime_dir = dir.path() / "run";
+  RouterProcess router(router_binary_path(),
+                       router_config(runtime_dir, model_yaml("m"),
+                                     "api_keys: [\"SECRET-api\"]\nadmin_keys: [\"SECRET-admin\"]\n"),
+                       runtime_dir, std::chrono::seconds(20), {"--log-level", "debug"});
+  const Headers api{{"Authorization", "Bearer SECRET-api"}};
+  const Headers admin{{"Authorization", "Bearer SECRET-admin"}};
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const HttpResponse models = admin_get(router.admin_port(), "/admin/models", admin);
+        return models.status == 200 && models.json()["models"][0]["state"] == "ready";
+      },
+      kLongWait));
+
+  std::vector<std::string> seen;
+  const auto keep = [&seen](const HttpResponse& response) {
+    seen.push_back(response.body);
+    for (const auto& [name, value] : response.headers) seen.push_back(name + ": " + value);
+    return response;
+  };
+  const std::uint16_t port = router.port();
+  const std::string chat = R"({"model":"m","messages":[{"role":"user","content":"hi"}]})";
+  // A key in the URL is dropped on the way to the worker, which echoes the target it got.
+  const HttpResponse served =
+      keep(http_request(port, "POST", "/v1/chat/completions?api_key=SECRET-query&a=1", chat, api));
+  ASSERT_EQ(served.status, 200) << served.body;
+  EXPECT_EQ(served.json()["path"], "/v1/chat/completions?a=1");
+  keep(http_request(port, "GET", "/v1/models?key=SECRET-query", {}, api));
+  keep(http_request(port, "POST", "/v1/chat/completions?token=SECRET-query", chat));
+  keep(http_request(port, "POST", "/v1/chat/completions", chat,
+                    {{"Authorization", "Bearer SECRET-wrong"}}));
+  keep(http_request(port, "POST", "/v1/chat/completions", "{\"model\":", api));
+  keep(http_request(port, "POST", "/v1/embeddings?access_token=SECRET-query",
+                    R"({"model":"nope","input":"x"})", api));
+  seen.push_back(raw_exchange(port,
+                              "GET /v1/models HTTP/1.1\r\nHost: x\r\n"
+                              "Authorization : Bearer SECRET-malformed\r\n\r\n",
+                              std::chrono::seconds(5)));
+  seen.push_back(raw_exchange(port,
+                              "GET /v1/models?api_key=SECRET-query HTTP/1.1\r\nHost: x\r\n"
+                              "Bad\x01Field: SECRET-malformed\r\n\r\n",
+                              std::chrono::seconds(5)));
+  const std::uint16_t admin_port = router.admin_port();
+  keep(admin_get(admin_port, "/admin/models", api));
+  keep(admin_get(admin_port, "/admin/models?key=SECRET-query", {{"Authorization", "Bearer SECRET-x"}}));
+  for (const auto* target : {"/admin/models", "/admin/models/m/logs?tail=1000", "/metrics", "/ready",
+                             "/health"}) {
+    const HttpResponse response = keep(admin_get(admin_port, target, admin));
+    EXPECT_EQ(response.status, 200) << target << ": " << response.body;
+  }
+  seen.push_back(router.log_text());
+
+  for (const std::string& text : seen) {
+    EXPECT_EQ(text.find("SECRET"), std::string::npos) << text;
+  }
+}
+
 TEST(AuthTest, PublicListenWithoutApiKeysRefusesToStart) {
   TempDir dir;
   const std::string models = "models:\n" + model_yaml("m");

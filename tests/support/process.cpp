@@ -29,6 +29,14 @@ std::string read_file(const std::filesystem::path& path) {
   return out.str();
 }
 
+std::vector<std::string> router_argv(const std::filesystem::path& binary,
+                                     const std::filesystem::path& config,
+                                     const std::vector<std::string>& extra_args) {
+  std::vector<std::string> argv{binary.string(), "--config", config.string()};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  return argv;
+}
+
 }  // namespace
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, std::filesystem::path log_path)
@@ -112,10 +120,11 @@ std::string router_config_prelude(const std::filesystem::path& runtime_dir) {
 
 RouterProcess::RouterProcess(const std::filesystem::path& binary, std::string_view config_text,
                              std::filesystem::path runtime_dir,
-                             std::chrono::milliseconds start_timeout)
+                             std::chrono::milliseconds start_timeout,
+                             const std::vector<std::string>& extra_args)
     : config_path_(files_.write("router.yaml", config_text)),
       runtime_dir_(std::move(runtime_dir)),
-      process_({binary.string(), "--config", config_path_.string()}, files_.path() / "router.log") {
+      process_(router_argv(binary, config_path_, extra_args), files_.path() / "router.log") {
   const std::filesystem::path state_file = runtime_dir_ / "router.json";
   bool exited = false;
   // The pid check skips a router.json left by an earlier router; a parse failure means the file

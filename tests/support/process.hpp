@@ -54,7 +54,8 @@ class RouterProcess {
  public:
   RouterProcess(const std::filesystem::path& binary, std::string_view config_text,
                 std::filesystem::path runtime_dir,
-                std::chrono::milliseconds start_timeout = std::chrono::seconds(20));
+                std::chrono::milliseconds start_timeout = std::chrono::seconds(20),
+                const std::vector<std::string>& extra_args = {});
   ~RouterProcess();
   RouterProcess(const RouterProcess&) = delete;
   RouterProcess& operator=(const RouterProcess&) = delete;

@@ -1,9 +1,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "router/admin/admin_handler.hpp"
+#include "common/http/query.hpp"
 
-namespace switchyard::admin {
+namespace switchyard::http {
 namespace {
 
 TEST(QueryParam, FindsEachParameter) {
@@ -55,5 +55,39 @@ TEST(QueryParam, EmptyKey) {
   EXPECT_FALSE(query_param("/x?a=v", ""));
 }
 
+std::string forwarded(std::string_view target) {
+  std::string out = "prefix:";
+  append_target_without_credentials(out, target);
+  return out;
+}
+
+TEST(CredentialParam, KnownNamesInAnyCase) {
+  for (const auto* name : {"key", "api_key", "api-key", "apikey", "access_token", "token", "KEY",
+                           "Api_Key", "API-KEY", "ApiKey", "Access_Token", "TOKEN"}) {
+    EXPECT_TRUE(is_credential_param(name)) << name;
+  }
+  for (const auto* name : {"", "keys", "monkey", "api", "api_keyx", "token_count", "tail",
+                           "api%5Fkey", "api key"}) {
+    EXPECT_FALSE(is_credential_param(name)) << name;
+  }
+}
+
+TEST(ForwardedTarget, WithoutCredentialsItIsUnchanged) {
+  for (const auto* target : {"/v1/models", "/v1/models?", "/v1/x?a=1&&b=2&", "/v1/x?keys=1",
+                             "/v1/x?a=key", "/key=1", "/v1/x?=token"}) {
+    EXPECT_EQ(forwarded(target), std::string("prefix:") + target);
+  }
+}
+
+TEST(ForwardedTarget, CredentialsAreDroppedAndTheRestKeepItsOrder) {
+  EXPECT_EQ(forwarded("/v1/chat/completions?api_key=sk-1"), "prefix:/v1/chat/completions");
+  EXPECT_EQ(forwarded("/v1/models?key=sk-1&limit=5"), "prefix:/v1/models?limit=5");
+  EXPECT_EQ(forwarded("/v1/models?limit=5&Token=sk-1"), "prefix:/v1/models?limit=5");
+  EXPECT_EQ(forwarded("/v1/x?a=1&API-KEY=sk-1&b=2&access_token&c=k%3D1"),
+            "prefix:/v1/x?a=1&b=2&c=k%3D1");
+  EXPECT_EQ(forwarded("/v1/x?key=1&key=2"), "prefix:/v1/x");
+  EXPECT_EQ(forwarded("/v1/x?&key=1&&a=2&"), "prefix:/v1/x?a=2");
+}
+
 }  // namespace
-}  // namespace switchyard::admin
+}  // namespace switchyard::http
