@@ -13,6 +13,7 @@ FieldName field_name(std::string_view name) {
       break;
     case 6:
       if (is_named(name, "expect")) return expect;
+      if (is_named(name, "origin")) return origin;
       break;
     case 7:
       if (is_named(name, "upgrade")) return upgrade;

@@ -17,6 +17,7 @@ enum class FieldName : std::uint8_t {
   expect,
   host,
   keep_alive,
+  origin,
   proxy_authenticate,
   proxy_authorization,
   proxy_connection,

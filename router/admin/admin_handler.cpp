@@ -10,6 +10,7 @@
 #include "common/http/bearer_auth.hpp"
 #include "common/http/query.hpp"
 #include "common/sse.hpp"
+#include "router/http/request_origin.hpp"
 #include "router/http/response.hpp"
 #include "router/http/routes.hpp"
 #include "router/proxy/client_watch.hpp"
@@ -77,6 +78,12 @@ asio::awaitable<bool> AdminHandler::handle(http::Request& request, http::Connect
 
   std::optional<ApiError> failure;
   try {
+    const auto& config = *context_.config;
+    if (auto refused = http::refuse_foreign_request(request, config.admin_listen.host,
+                                                    config.allowed_hosts,
+                                                    config.allowed_origins)) {
+      throw *refused;
+    }
     if (path == "/health") {
       const nlohmann::json body = {{"status", "ok"}};
       co_return co_await reply(200, body) && keep_alive;
@@ -94,7 +101,6 @@ asio::awaitable<bool> AdminHandler::handle(http::Request& request, http::Connect
       co_return co_await reply(ready ? 200 : 503, body) && keep_alive;
     }
 
-    const auto& config = *context_.config;
     if (!config.admin_keys.empty()) {
       const std::vector<std::string_view> values = request.values(http::FieldName::authorization);
       const auto result = http::check_bearer(values, config.admin_keys);

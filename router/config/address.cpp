@@ -114,6 +114,10 @@ bool is_wildcard_host(std::string_view host) {
   return false;
 }
 
+bool is_ip_literal(std::string_view host) {
+  return parse_v4(host).has_value() || parse_v6(host).has_value();
+}
+
 bool listeners_clash(const Endpoint& a, const Endpoint& b) {
   if (a.port == 0 || a.port != b.port) return false;
   return same_host(a.host, b.host) || is_wildcard_host(a.host) || is_wildcard_host(b.host);

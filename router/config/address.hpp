@@ -17,6 +17,7 @@ std::string format_endpoint(const Endpoint& endpoint);
 
 bool is_loopback_host(std::string_view host);  // localhost, 127.0.0.0/8, ::1
 bool is_wildcard_host(std::string_view host);  // 0.0.0.0, ::
+bool is_ip_literal(std::string_view host);     // an IPv4 or IPv6 address, without brackets
 
 // Whether the router could not bind both: the same non-zero port on the same host, or on a
 // wildcard host, which takes the port on every address.

@@ -103,6 +103,8 @@ struct Config {
   std::vector<std::string> api_keys;
   std::vector<std::string> admin_keys;
   bool allow_unauthenticated = false;
+  std::vector<std::string> allowed_hosts;    // Host names accepted besides IPs and localhost
+  std::vector<std::string> allowed_origins;  // browser origins accepted besides local pages
   std::string runtime_dir;  // resolved: config value, else $RUNTIME_DIRECTORY, $XDG_RUNTIME_DIR...
   std::string worker_binary;  // resolved: config value, else switchyard-worker beside the router
   Limits limits;

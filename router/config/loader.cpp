@@ -28,6 +28,30 @@ constexpr std::string_view kWorkerBinaryName = "switchyard-worker";
 constexpr std::uint64_t kMinHeaderBytes = 1ull << 10;
 constexpr std::uint64_t kMaxHeaderBytes = 1ull << 20;
 
+// IP addresses and localhost are always accepted, so a list names only host names.
+std::string host_name_problem(std::string_view host) {
+  if (host == "*") return "";
+  if (host.empty()) return "is empty";
+  if (host.find_first_of(":/[]@ ") != std::string_view::npos) {
+    return "is not a host name: write the name alone, without scheme, port or path";
+  }
+  return "";
+}
+
+// What a browser sends as Origin: scheme://host[:port], no path, or "null".
+std::string origin_problem(std::string_view origin) {
+  if (origin == "*" || origin == "null") return "";
+  const std::size_t scheme_end = origin.find("://");
+  if (scheme_end == std::string_view::npos || scheme_end == 0 ||
+      scheme_end + 3 == origin.size()) {
+    return "is not an origin: expected scheme://host[:port], e.g. http://chat.lan:3000";
+  }
+  if (origin.find('/', scheme_end + 3) != std::string_view::npos) {
+    return "has a path; an origin is scheme://host[:port] with no '/' after it";
+  }
+  return "";
+}
+
 // Reads the top level and `limits`; models are read by model_reader.
 class Parser {
  public:
@@ -53,6 +77,14 @@ class Parser {
          [&](const YAML::Node& n) { set(config.admin_keys, bearer_keys(n, "admin_keys")); }},
         {"allow_unauthenticated",
          [&](const YAML::Node& n) { set(config.allow_unauthenticated, reader_.boolean(n)); }},
+        {"allowed_hosts",
+         [&](const YAML::Node& n) {
+           set(config.allowed_hosts, checked_list(n, "allowed_hosts", host_name_problem));
+         }},
+        {"allowed_origins",
+         [&](const YAML::Node& n) {
+           set(config.allowed_origins, checked_list(n, "allowed_origins", origin_problem));
+         }},
         {"runtime_dir", [&](const YAML::Node& n) { set(config.runtime_dir, reader_.string(n)); }},
         {"worker_binary",
          [&](const YAML::Node& n) { set(config.worker_binary, reader_.string(n)); }},
@@ -96,6 +128,25 @@ class Parser {
                                     item + " is empty (an unset ${VAR:-}?); dropped");
     }
     return kept;
+  }
+
+  // A list whose items `problem` finds nothing wrong with (it returns "" for a good one).
+  std::optional<std::vector<std::string>> checked_list(const YAML::Node& node,
+                                                       std::string_view name,
+                                                       std::string (*problem)(std::string_view)) {
+    PlaceTable& places = places_.global;
+    auto items = reader_.string_list(node, places, name);
+    if (!items) return std::nullopt;
+    bool good = true;
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      const std::string what = problem((*items)[i]);
+      if (what.empty()) continue;
+      const std::string item = std::string(name) + "." + std::to_string(i);
+      reader_.diagnostics().error(places.at(item), item + " '" + (*items)[i] + "' " + what);
+      good = false;
+    }
+    if (!good) return std::nullopt;
+    return items;
   }
 
   void read_limits(const YAML::Node& node, Limits& limits) {

@@ -15,8 +15,8 @@ void note_change(std::vector<std::string>& notes, std::string_view key, const st
                   std::string(kNeedsRestart));
 }
 
-// Listeners, sockets and buffers are set up once at start; api_keys and admin_keys are read per
-// request and so apply live, which is why they are not compared here.
+// Listeners, sockets and buffers are set up once at start; the keys and the allowed hosts and
+// origins are read per request and so apply live, which is why they are not compared here.
 std::vector<std::string> global_changes(const Config& live, const Config& next) {
   std::vector<std::string> notes;
   note_change(notes, "listen", format_endpoint(live.listen), format_endpoint(next.listen));

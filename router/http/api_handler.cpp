@@ -8,6 +8,7 @@
 
 #include "common/http/bearer_auth.hpp"
 #include "router/http/model_request.hpp"
+#include "router/http/request_origin.hpp"
 #include "router/http/response.hpp"
 #include "router/http/routes.hpp"
 #include "router/proxy/client_watch.hpp"
@@ -172,6 +173,10 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
   std::unique_ptr<ApiError> failure;  // on the heap: the frame is kept small (see above)
 
   try {
+    if (auto refused = refuse_foreign_request(request, config.listen.host, config.allowed_hosts,
+                                              config.allowed_origins)) {
+      throw *refused;
+    }
     if (path == "/healthz" && request.method() == bhttp::verb::get) {
       status = 200;
       co_return co_await write_response(connection, 200, R"({"status":"ok"})",

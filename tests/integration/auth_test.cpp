@@ -1,7 +1,8 @@
-// Authentication (X1-X4): API keys on /v1/*, admin keys on the admin listener and never
-// interchangeable, the client's credentials never forwarded to a worker, and no start on a
-// public address without keys.
+// Authentication and exposure (X1-X5, X7): API keys on /v1/*, admin keys on the admin listener
+// and never interchangeable, the client's credentials never forwarded to a worker nor written
+// anywhere, no start on a public address without keys, and no request from another site's page.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include "tests/integration/router_harness.hpp"
 
@@ -88,6 +89,72 @@ TEST(AuthTest, AdminKeysAndInferenceKeysAreNotInterchangeable) {
   EXPECT_EQ(router.chat("m", {}, kInference).status, 200);
 }
 
+// X7: a page of another site reaches a loopback daemon through a name its DNS points at
+// 127.0.0.1 (DNS rebinding) or by a cross-site request; both are refused on both listeners,
+// before anything runs, until the name or origin is allowed; reloads apply the lists at once.
+TEST(AuthTest, RequestsFromPagesOfOtherSitesAreRefusedOnBothListeners) {
+  TestRouter router(model_yaml("m"));
+  router.wait_ready("m");
+  const std::uint16_t port = router.port();
+  const std::uint16_t admin = router.admin_port();
+  const std::string chat = R"({"model":"m","messages":[{"role":"user","content":"hi"}]})";
+  std::vector<HttpResponse> answers;
+  const auto refused = [&](const HttpResponse& response, std::string_view code,
+                           std::string_view what) {
+    answers.push_back(response);
+    EXPECT_EQ(response.status, 403) << what << ": " << response.body;
+    if (response.status == 403) {
+      EXPECT_EQ(response.json()["error"]["code"], code) << what;
+    }
+  };
+  const Headers rebound{{"Host", "evil.example:" + std::to_string(port)}};
+  const Headers cross_site{{"Origin", "http://evil.example"}};
+
+  refused(http_request(port, "POST", "/v1/chat/completions", chat, rebound), "host_not_allowed",
+          "rebound chat");
+  refused(http_request(port, "GET", "/v1/models", {}, rebound), "host_not_allowed",
+          "rebound list");
+  refused(http_request(port, "POST", "/v1/chat/completions", chat, cross_site),
+          "origin_not_allowed", "cross-site chat");
+  refused(admin_post(admin, "/admin/models/m/stop", {{"Host", "evil.example"}}),
+          "host_not_allowed", "rebound stop");
+  refused(admin_get(admin, "/ready", {{"Host", "evil.example"}}), "host_not_allowed",
+          "rebound ready");
+  refused(admin_post(admin, "/admin/models/m/stop", cross_site), "origin_not_allowed",
+          "cross-site stop");
+  EXPECT_EQ(router.worker_stats("m")["requests"], 0) << "a refused request reached the worker";
+  EXPECT_EQ(router.model_status("m").value()["state"], "ready") << "a refused stop stopped it";
+
+  // Local names and pages are served; no answer ever carries Access-Control-Allow-Origin.
+  const HttpResponse local =
+      http_request(port, "POST", "/v1/chat/completions", chat,
+                   {{"Host", "localhost:" + std::to_string(port)},
+                    {"Origin", "http://localhost:3000"}});
+  EXPECT_EQ(local.status, 200) << local.body;
+  answers.push_back(local);
+  for (const HttpResponse& answer : answers) {
+    EXPECT_FALSE(answer.header("Access-Control-Allow-Origin").has_value()) << answer.body;
+  }
+
+  router.rewrite_config(model_yaml("m"),
+                        "allowed_hosts: [\"router.lan\"]\n"
+                        "allowed_origins: [\"http://chat.lan:3000\"]\n");
+  router.process().send_signal(SIGHUP);
+  const Headers named{{"Host", "Router.LAN:" + std::to_string(port)}};
+  EXPECT_TRUE(wait_until(
+      [&] { return http_request(port, "GET", "/v1/models", {}, named).status == 200; }, kLongWait));
+  EXPECT_EQ(http_request(port, "POST", "/v1/chat/completions", chat,
+                         {{"Origin", "http://chat.lan:3000"}})
+                .status,
+            200);
+  EXPECT_EQ(admin_get(admin, "/admin/models", {{"Host", "router.lan"}}).status, 200);
+  refused(http_request(port, "GET", "/v1/models", {}, rebound), "host_not_allowed",
+          "rebound after reload");
+  refused(http_request(port, "POST", "/v1/chat/completions", chat,
+                       {{"Origin", "http://chat.lan:3001"}}),
+          "origin_not_allowed", "another port of a listed origin");
+}
+
 // X5: every key the daemon is given or sent, right or wrong, in a header or in the URL, is
 // absent from its log (at debug level), from everything the admin listener shows (the worker's
 // captured output included) and from every error body.
@@ -128,11 +195,11 @@ TEST(AuthTest, KeysAppearInNoLogAdminOutputOrErrorBody) {
   keep(http_request(port, "POST", "/v1/embeddings?access_token=SECRET-query",
                     R"({"model":"nope","input":"x"})", api));
   seen.push_back(raw_exchange(port,
-                              "GET /v1/models HTTP/1.1\r\nHost: x\r\n"
+                              "GET /v1/models HTTP/1.1\r\nHost: localhost\r\n"
                               "Authorization : Bearer SECRET-malformed\r\n\r\n",
                               std::chrono::seconds(5)));
   seen.push_back(raw_exchange(port,
-                              "GET /v1/models?api_key=SECRET-query HTTP/1.1\r\nHost: x\r\n"
+                              "GET /v1/models?api_key=SECRET-query HTTP/1.1\r\nHost: localhost\r\n"
                               "Bad\x01Field: SECRET-malformed\r\n\r\n",
                               std::chrono::seconds(5)));
   const std::uint16_t admin_port = router.admin_port();

@@ -18,7 +18,7 @@ using Clock = std::chrono::steady_clock;
 
 // A request the worker would count if it ever got it.
 const std::string kSmuggled =
-    "POST /v1/chat/completions HTTP/1.1\r\nHost: r\r\nContent-Type: application/json\r\n"
+    "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
     "Content-Length: 13\r\n\r\n{\"model\":\"m\"}";
 
 std::string lower(std::string text) {
@@ -43,7 +43,7 @@ void PrintTo(const BadRequest& request, std::ostream* out) { *out << request.nam
 
 std::vector<BadRequest> smuggling_attempts() {
   const std::string start =
-      "POST /v1/chat/completions HTTP/1.1\r\nHost: r\r\nContent-Type: application/json\r\n";
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n";
   const std::string chunked_body = "0\r\n\r\n" + kSmuggled;
   return {
       {"ContentLengthAndChunked",
@@ -60,7 +60,7 @@ std::vector<BadRequest> smuggling_attempts() {
        start + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked_body,
        400},
       {"ChunkedOnHttp10",
-       "POST /v1/chat/completions HTTP/1.0\r\nHost: r\r\nContent-Type: application/json\r\n"
+       "POST /v1/chat/completions HTTP/1.0\r\nHost: localhost\r\nContent-Type: application/json\r\n"
        "Transfer-Encoding: chunked\r\n\r\n" +
            chunked_body,
        400},
@@ -100,9 +100,9 @@ class ProtocolTest : public ::testing::Test {
 
 TEST_F(ProtocolTest, HeaderBlockOverTheLimitIs431) {
   const std::string filler(5000, 'x');
-  expect_refused("GET /v1/models HTTP/1.1\r\nHost: r\r\nX-Filler: " + filler + "\r\n\r\n", 431);
+  expect_refused("GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-Filler: " + filler + "\r\n\r\n", 431);
   // Many small headers count the same as one big one.
-  std::string many = "GET /v1/models HTTP/1.1\r\nHost: r\r\n";
+  std::string many = "GET /v1/models HTTP/1.1\r\nHost: localhost\r\n";
   for (int i = 0; i < 200; ++i) many += "X-H" + std::to_string(i) + ": 0123456789abcdef\r\n";
   expect_refused(many + "\r\n", 431);
   expect_still_serving();
@@ -120,7 +120,7 @@ TEST_F(ProtocolTest, HeaderBlockSentInTwoPiecesCountsAsAWhole) {
     return out;
   };
   RawConnection client(router_.port());
-  client.send("GET /v1/models HTTP/1.1\r\nHost: r\r\n" + fields('a', 3500));
+  client.send("GET /v1/models HTTP/1.1\r\nHost: localhost\r\n" + fields('a', 3500));
   // A slow client: the router reads the first piece on its own.
   std::string response = client.read_until_closed(100ms);
   if (response.empty()) {
@@ -139,7 +139,7 @@ TEST_F(ProtocolTest, ContentLengthOverTheBodyLimitIs413BeforeTheBodyIsSent) {
   const int before = worker_requests();
   // Only the header is sent: the answer must come without the router waiting for the body.
   expect_refused(
-      "POST /v1/chat/completions HTTP/1.1\r\nHost: r\r\nContent-Type: application/json\r\n"
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
       "Content-Length: 1048576\r\n\r\n",
       413);
   EXPECT_EQ(worker_requests(), before);
@@ -152,7 +152,7 @@ TEST_F(ProtocolTest, ChunkedBodyGrowingPastTheLimitIs413) {
   char size[16];
   std::snprintf(size, sizeof size, "%zx", piece.size());
   expect_refused(
-      "POST /v1/chat/completions HTTP/1.1\r\nHost: r\r\nContent-Type: application/json\r\n"
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
       "Transfer-Encoding: chunked\r\n\r\n" +
           std::string(size) + "\r\n" + piece + "\r\n0\r\n\r\n",
       413);
@@ -176,7 +176,7 @@ INSTANTIATE_TEST_SUITE_P(Framing, SmugglingTest, ::testing::ValuesIn(smuggling_a
 TEST_F(ProtocolTest, HeaderNotFinishedWithinHeaderTimeoutIs408) {
   const auto sent = Clock::now();
   // Half a header, then nothing.
-  expect_refused("POST /v1/chat/completions HTTP/1.1\r\nHost: r\r\nContent-Type: appl", 408);
+  expect_refused("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: appl", 408);
   EXPECT_GE(Clock::now() - sent, 450ms);
   EXPECT_LT(Clock::now() - sent, 8s);
   expect_still_serving();
@@ -185,9 +185,9 @@ TEST_F(ProtocolTest, HeaderNotFinishedWithinHeaderTimeoutIs408) {
 TEST_F(ProtocolTest, StillServesAfterEveryKindOfBadInput) {
   const int before = worker_requests();
   expect_refused(
-      "GET /v1/models HTTP/1.1\r\nHost: r\r\nX-Filler: " + std::string(5000, 'x') + "\r\n\r\n",
+      "GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-Filler: " + std::string(5000, 'x') + "\r\n\r\n",
       431);
-  expect_refused("POST /v1/chat/completions HTTP/1.1\r\nHost: r\r\nContent-Length: 99999\r\n\r\n",
+  expect_refused("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999\r\n\r\n",
                  413);
   for (const auto& attempt : smuggling_attempts()) {
     SCOPED_TRACE(attempt.name);
@@ -202,11 +202,11 @@ TEST_F(ProtocolTest, StillServesAfterEveryKindOfBadInput) {
   // Keep-alive still works too: two requests on one connection.
   const std::string body = R"({"model":"m"})";
   const std::string request =
-      "POST /v1/chat/completions HTTP/1.1\r\nHost: r\r\n"
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
       "Content-Type: application/json\r\nContent-Length: " +
       std::to_string(body.size()) + "\r\n\r\n" + body;
   const std::string last =
-      "POST /v1/chat/completions HTTP/1.1\r\nHost: r\r\nConnection: close\r\n"
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
       "Content-Type: application/json\r\nContent-Length: " +
       std::to_string(body.size()) + "\r\n\r\n" + body;
   const std::string both = raw_exchange(router_.port(), request + last, 10s);

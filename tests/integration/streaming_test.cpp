@@ -91,7 +91,7 @@ TEST(StreamingTest, ClientLeavingADelayedRequestClosesTheUpstream) {
   const std::string body = chat_body({{"delay_ms", 60000}});
   RawConnection client(router.port());
   client.send(
-      "POST /v1/chat/completions HTTP/1.1\r\nHost: router\r\n"
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
       "Content-Type: application/json\r\nContent-Length: " +
       std::to_string(body.size()) + "\r\n\r\n" + body);
   // Hang up only once the worker is holding the request.

@@ -17,6 +17,7 @@ const std::pair<std::string_view, FieldName> kKnown[] = {
     {"expect", FieldName::expect},
     {"host", FieldName::host},
     {"keep-alive", FieldName::keep_alive},
+    {"origin", FieldName::origin},
     {"proxy-authenticate", FieldName::proxy_authenticate},
     {"proxy-authorization", FieldName::proxy_authorization},
     {"proxy-connection", FieldName::proxy_connection},

@@ -23,6 +23,8 @@ TEST_F(ConfigTest, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(config.admin_listen, (Endpoint{"127.0.0.1", 8081}));
   EXPECT_THAT(config.api_keys, IsEmpty());
   EXPECT_FALSE(config.allow_unauthenticated);
+  EXPECT_THAT(config.allowed_hosts, IsEmpty());
+  EXPECT_THAT(config.allowed_origins, IsEmpty());
   EXPECT_EQ(config.limits, Limits{});
   EXPECT_EQ(config.worker_binary, worker_.string());
   EXPECT_THAT(result.warnings, ElementsAre(diagnostic(1, 0, "no models configured")));
@@ -35,6 +37,8 @@ admin_listen: "[::1]:0"
 api_keys: [k1, "${API_KEY}"]
 admin_keys: [a1]
 allow_unauthenticated: false
+allowed_hosts: [router.lan, "*"]
+allowed_origins: ["http://chat.lan:3000", "app://desktop", "null"]
 runtime_dir: /run/sy
 worker_binary: @DIR@/switchyard-worker
 limits:
@@ -49,6 +53,8 @@ models:
   EXPECT_EQ(config.listen, (Endpoint{"0.0.0.0", 0}));
   EXPECT_EQ(config.admin_listen, (Endpoint{"::1", 0}));
   EXPECT_THAT(config.admin_keys, ElementsAre("a1"));
+  EXPECT_THAT(config.allowed_hosts, ElementsAre("router.lan", "*"));
+  EXPECT_THAT(config.allowed_origins, ElementsAre("http://chat.lan:3000", "app://desktop", "null"));
   EXPECT_EQ(config.runtime_dir, "/run/sy");
   EXPECT_EQ(config.limits.max_header_bytes, 32u << 10);
   EXPECT_EQ(config.limits.max_body_bytes, (BodyLimits{1u << 20, 2u << 20, 3'000'000}));
@@ -81,6 +87,23 @@ TEST_F(ConfigTest, UnsetVariableIsAnErrorAtTheValue) {
               ElementsAre(diagnostic(2, 12,
                                      "'SWITCHYARD_API_KEY' is not set; write "
                                      "${SWITCHYARD_API_KEY:-} to allow it to be empty")));
+}
+
+TEST_F(ConfigTest, AllowedHostsAreBareNames) {
+  EXPECT_THAT(load("models: {}\nallowed_hosts: [ok.lan, \"router.lan:8080\", \"\"]\n").errors,
+              ElementsAre(diagnostic(2, 25, "allowed_hosts.1 'router.lan:8080' is not a host name"),
+                          diagnostic(2, 44, "allowed_hosts.2 '' is empty")));
+  EXPECT_THAT(load("models: {}\nallowed_hosts: [\"http://router.lan\"]\n").errors,
+              ElementsAre(diagnostic(2, 17, "without scheme, port or path")));
+}
+
+TEST_F(ConfigTest, AllowedOriginsAreSchemeHostAndPort) {
+  EXPECT_THAT(load("models: {}\nallowed_origins: [chat.lan]\n").errors,
+              ElementsAre(diagnostic(2, 19, "allowed_origins.0 'chat.lan' is not an origin")));
+  EXPECT_THAT(load("models: {}\nallowed_origins: [\"http://chat.lan/\"]\n").errors,
+              ElementsAre(diagnostic(2, 19, "has a path")));
+  EXPECT_THAT(load("models: {}\nallowed_origins: [\"http://\"]\n").errors,
+              ElementsAre(diagnostic(2, 19, "is not an origin")));
 }
 
 TEST_F(ConfigTest, BrokenYamlIsOneDiagnosticWithItsPlace) {

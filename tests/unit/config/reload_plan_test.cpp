@@ -97,6 +97,8 @@ TEST(PlanReload, KeyChangesApplyLive) {
   next.api_keys = {"k1"};
   next.admin_keys = {"k2"};
   next.allow_unauthenticated = true;
+  next.allowed_hosts = {"router.lan"};
+  next.allowed_origins = {"http://chat.lan:3000"};
   EXPECT_THAT(plan_reload(live, next).ignored_global_changes, IsEmpty());
 }
 
