@@ -79,11 +79,8 @@ asio::awaitable<bool> AdminHandler::handle(http::Request& request, http::Connect
   std::optional<ApiError> failure;
   try {
     const auto& config = *context_.config;
-    if (auto refused = http::refuse_foreign_request(request, config.admin_listen.host,
-                                                    config.allowed_hosts,
-                                                    config.allowed_origins)) {
-      throw *refused;
-    }
+    http::check_request_origin(request, config.admin_listen.host, config.allowed_hosts,
+                               config.allowed_origins);
     if (path == "/health") {
       const nlohmann::json body = {{"status", "ok"}};
       co_return co_await reply(200, body) && keep_alive;

@@ -173,10 +173,8 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
   std::unique_ptr<ApiError> failure;  // on the heap: the frame is kept small (see above)
 
   try {
-    if (auto refused = refuse_foreign_request(request, config.listen.host, config.allowed_hosts,
-                                              config.allowed_origins)) {
-      throw *refused;
-    }
+    check_request_origin(request, config.listen.host, config.allowed_hosts,
+                         config.allowed_origins);
     if (path == "/healthz" && request.method() == bhttp::verb::get) {
       status = 200;
       co_return co_await write_response(connection, 200, R"({"status":"ok"})",

@@ -19,6 +19,18 @@ bool is_local_name(std::string_view host) {
                                kLocalhostDomain);
 }
 
+// An address cannot be rebound: a name made only of digits and dots is read by browsers as an
+// IPv4 address (or refused), never looked up; a ':' is left only by a bracketed IPv6 literal.
+// Cheaper than inet_pton for the usual "127.0.0.1".
+bool is_address(std::string_view host) {
+  bool digits_and_dots = !host.empty();
+  for (const char c : host) {
+    if (c == ':') return config::is_ip_literal(host);
+    digits_and_dots &= (c >= '0' && c <= '9') || c == '.';
+  }
+  return digits_and_dots;
+}
+
 bool listed(std::string_view text, const std::vector<std::string>& list) {
   return std::ranges::any_of(list, [text](const std::string& item) {
     return item == "*" || boost::beast::iequals(item, text);
@@ -39,7 +51,7 @@ bool host_allowed(std::string_view host_field, std::string_view listen_host,
                   const std::vector<std::string>& allowed_hosts) {
   if (host_field.empty()) return true;
   const std::string_view host = host_name_of(host_field);
-  if (config::is_ip_literal(host) || is_local_name(host) || listed(host, allowed_hosts)) {
+  if (is_address(host) || is_local_name(host) || listed(host, allowed_hosts)) {
     return true;
   }
   return allowed_hosts.empty() && !config::is_loopback_host(listen_host);
@@ -56,26 +68,24 @@ bool origin_allowed(std::string_view origin, const std::vector<std::string>& all
   return false;
 }
 
-std::optional<ApiError> refuse_foreign_request(const Request& request,
-                                               std::string_view listen_host,
-                                               const std::vector<std::string>& allowed_hosts,
-                                               const std::vector<std::string>& allowed_origins) {
+void check_request_origin(const Request& request, std::string_view listen_host,
+                          const std::vector<std::string>& allowed_hosts,
+                          const std::vector<std::string>& allowed_origins) {
   const std::string_view host = request[FieldName::host];
   if (!host_allowed(host, listen_host, allowed_hosts)) {
-    return ApiError(ErrorKind::forbidden,
-                    "Host '" + std::string(host_name_of(host)) +
+    throw ApiError(ErrorKind::forbidden,
+                   "Host '" + std::string(host_name_of(host)) +
                         "' is not a name of this server; add it to allowed_hosts to accept it",
                     std::nullopt, "host_not_allowed");
   }
   // Browsers send one Origin; an empty one is no browser's.
   const std::string_view origin = request[FieldName::origin];
   if (!origin.empty() && !origin_allowed(origin, allowed_origins)) {
-    return ApiError(ErrorKind::forbidden,
-                    "requests from the web page at '" + std::string(origin) +
+    throw ApiError(ErrorKind::forbidden,
+                   "requests from the web page at '" + std::string(origin) +
                         "' are refused; add its origin to allowed_origins to accept them",
                     std::nullopt, "origin_not_allowed");
   }
-  return std::nullopt;
 }
 
 }  // namespace switchyard::http

@@ -6,7 +6,6 @@
 // listeners, before anything else is done with the request.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,11 +33,11 @@ bool host_allowed(std::string_view host_field, std::string_view listen_host,
 // the origins in `allowed_origins` ("*" there allows any); "null" only when listed.
 bool origin_allowed(std::string_view origin, const std::vector<std::string>& allowed_origins);
 
-// The 403 for a request that fails either check, naming the Host or Origin and the key that
-// would allow it; nullopt when the request may go on.
-std::optional<ApiError> refuse_foreign_request(const Request& request,
-                                               std::string_view listen_host,
-                                               const std::vector<std::string>& allowed_hosts,
-                                               const std::vector<std::string>& allowed_origins);
+// Throws the 403 ApiError for a request that fails either check, naming the Host or Origin and
+// the key that would allow it. It throws rather than returns the error so that the coroutines
+// calling it keep no ApiError in their frames.
+void check_request_origin(const Request& request, std::string_view listen_host,
+                          const std::vector<std::string>& allowed_hosts,
+                          const std::vector<std::string>& allowed_origins);
 
 }  // namespace switchyard::http
