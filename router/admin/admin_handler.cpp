@@ -48,7 +48,10 @@ nlohmann::json model_status(const supervisor::Supervisor& model) {
           {"restarts", s.restarts},
           {"last_exit", optional_text(s.last_exit)},
           {"last_error", optional_text(s.last_error)},
-          {"requests_in_flight", s.in_flight}};
+          {"requests_in_flight", s.in_flight},
+          {"failed_requests_in_a_row", s.failed_requests_in_a_row},
+          {"ejections", s.ejections},
+          {"ejected", s.ejected}};
 }
 
 std::string json_list(const std::vector<std::string>& items) {

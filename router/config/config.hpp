@@ -39,6 +39,8 @@ struct HealthConfig {
   Duration timeout = std::chrono::seconds(2);
   int failure_threshold = 3;
   Duration startup_timeout = std::chrono::seconds(300);
+  int max_failed_requests = 5;  // server errors in a row that take a worker out; 0: never
+  Duration ejection_time = std::chrono::seconds(30);  // how long a url model stays out
   bool operator==(const HealthConfig&) const = default;
 };
 

@@ -87,6 +87,10 @@ std::vector<YamlReader::Key> health_keys(YamlReader& r, HealthConfig& health) {
        [&r, &health](const YAML::Node& n) { set(health.failure_threshold, r.integer(n, 1)); }},
       {"startup_timeout",
        [&r, &health](const YAML::Node& n) { set(health.startup_timeout, r.duration(n)); }},
+      {"max_failed_requests",
+       [&r, &health](const YAML::Node& n) { set(health.max_failed_requests, r.integer(n, 0)); }},
+      {"ejection_time",
+       [&r, &health](const YAML::Node& n) { set(health.ejection_time, r.duration(n)); }},
   };
 }
 

@@ -211,6 +211,14 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
       }
       // Only a model meant to stay down is refused at once: during a restart, and before the
       // first start, it passes through `stopping` and `stopped` on its way up.
+      if (const auto until = model->ejected_until()) {
+        const auto left = std::chrono::ceil<std::chrono::seconds>(*until - SteadyClock::now());
+        throw ApiError(ErrorKind::unavailable,
+                       "model '" + name + "' is out of service for " +
+                           std::to_string(std::max<std::int64_t>(left.count(), 1)) +
+                           "s more after requests in a row failed",
+                       "model", "model_ejected");
+      }
       if (!model->wants_running()) {
         throw ApiError(ErrorKind::unavailable, "model '" + name + "' is stopped", "model",
                        "model_stopped");
@@ -248,6 +256,7 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
       status = result.status;
       bytes = result.bytes;
       client_gone = result.client_gone;
+      if (!client_gone) model->request_answered(key.generation, status);
       keep_alive = result.keep_alive;
       if (!result.error.empty()) {
         spdlog::warn("request {}: model {}: {}", request_id, model_name, result.error);

@@ -57,18 +57,24 @@ std::string Metrics::prometheus_text(const registry::Registry& registry) const {
     out << "switchyard_model_request_seconds_total{model=\"" << model << "\"} "
         << s.seconds_total << "\n";
   }
-  out << "# TYPE switchyard_model_ready gauge\n"
-      << "# TYPE switchyard_model_restarts_total counter\n"
-      << "# TYPE switchyard_model_in_flight gauge\n";
+  // The text format wants each family's samples together, so one pass per family.
+  std::vector<std::pair<std::string, supervisor::ModelSnapshot>> snapshots;
   for (const auto& model : registry.models()) {
-    const auto snapshot = model->snapshot();
-    const std::string& name = model->config().name;
-    out << "switchyard_model_ready{model=\"" << name << "\"} "
-        << (snapshot.state == supervisor::ModelState::ready ? 1 : 0) << "\n"
-        << "switchyard_model_restarts_total{model=\"" << name << "\"} " << snapshot.restarts
-        << "\n"
-        << "switchyard_model_in_flight{model=\"" << name << "\"} " << snapshot.in_flight << "\n";
+    snapshots.emplace_back(model->config().name, model->snapshot());
   }
+  const auto family = [&](std::string_view name, std::string_view type, auto value) {
+    out << "# TYPE " << name << " " << type << "\n";
+    for (const auto& [model, snapshot] : snapshots) {
+      out << name << "{model=\"" << model << "\"} " << value(snapshot) << "\n";
+    }
+  };
+  using Snapshot = supervisor::ModelSnapshot;
+  family("switchyard_model_ready", "gauge",
+         [](const Snapshot& s) { return s.state == supervisor::ModelState::ready ? 1 : 0; });
+  family("switchyard_model_restarts_total", "counter", [](const Snapshot& s) { return s.restarts; });
+  family("switchyard_model_ejections_total", "counter",
+         [](const Snapshot& s) { return s.ejections; });
+  family("switchyard_model_in_flight", "gauge", [](const Snapshot& s) { return s.in_flight; });
   return out.str();
 }
 

@@ -26,6 +26,19 @@ HealthThresholds::Transition HealthThresholds::on_probe(bool ok) {
                                                      : Transition::unchanged;
 }
 
+bool is_worker_failure(unsigned status) { return status >= 500 && status != 503; }
+
+bool FailedRequests::on_answer(unsigned status) {
+  if (!is_worker_failure(status)) {
+    in_a_row_ = 0;
+    return false;
+  }
+  ++in_a_row_;
+  if (threshold_ <= 0 || in_a_row_ < threshold_) return false;
+  in_a_row_ = 0;
+  return true;
+}
+
 asio::awaitable<ProbeResult> probe_http(std::string host, std::uint16_t port, std::string path,
                                         std::chrono::milliseconds timeout) {
   constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);

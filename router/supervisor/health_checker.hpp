@@ -22,6 +22,27 @@ class HealthThresholds {
   int consecutive_failures_ = 0;
 };
 
+// Passive health, after Envoy's outlier detection (consecutive_5xx): what requests were
+// answered. A worker can answer its health endpoint and still fail every request (a broken GPU
+// context, llama-swap#125); `threshold` server errors in a row say so. A 503 is not one: the
+// worker is busy or loading and says so. Nor is any 4xx, which is the client's.
+class FailedRequests {
+ public:
+  explicit FailedRequests(int threshold) : threshold_(threshold) {}  // 0: never
+  // True for the answer that completes a run of `threshold`; the count then starts again.
+  bool on_answer(unsigned status);
+  int in_a_row() const { return in_a_row_; }
+  void reset() { in_a_row_ = 0; }
+
+ private:
+  int threshold_;
+  int in_a_row_ = 0;
+};
+
+// 500, 502, 504 and the rest of 5xx but 503, as the client got it: the router's own 502 and
+// 504 for a worker that broke the connection or went silent count as well.
+bool is_worker_failure(unsigned status);
+
 struct ProbeResult {
   int status = 0;     // HTTP status; 0 when no response came
   std::string error;  // why no response came

@@ -37,6 +37,16 @@ milliseconds since(SteadyClock::time_point t) {
   return std::chrono::duration_cast<milliseconds>(SteadyClock::now() - t);
 }
 
+// A Notifier's wait returns normally when the coroutine is cancelled (a branch losing an `||`
+// race); a loop around it must then end, or the race waits for it forever.
+asio::awaitable<void> wait_unless_cancelled(Notifier& notifier, SteadyClock::time_point deadline) {
+  co_await notifier.wait_until(deadline);
+  const auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
+  if (cancelled != asio::cancellation_type::none) {
+    throw boost::system::system_error(asio::error::operation_aborted);
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(ModelState state) {
@@ -120,6 +130,14 @@ asio::awaitable<void> Supervisor::wait_drained(SteadyClock::time_point deadline)
   while (in_flight_ > 0 && SteadyClock::now() < deadline) co_await drained_.wait_until(deadline);
 }
 
+void Supervisor::request_answered(std::uint64_t generation, unsigned status) {
+  if (generation != generation_ || state_ != ModelState::ready || failing_since_) return;
+  if (!failed_requests_.on_answer(status)) return;
+  failing_since_ = std::to_string(model_.health.max_failed_requests) +
+                   " requests in a row failed (the last with HTTP " + std::to_string(status) + ")";
+  requests_failing_.notify_all();
+}
+
 ModelSnapshot Supervisor::snapshot() const {
   ModelSnapshot s;
   s.state = state_;
@@ -131,6 +149,9 @@ ModelSnapshot Supervisor::snapshot() const {
   s.last_exit = last_exit_;
   s.last_error = last_error_;
   s.in_flight = in_flight_;
+  s.failed_requests_in_a_row = failed_requests_.in_a_row();
+  s.ejections = ejections_;
+  s.ejected = ejected_until_.has_value();
   return s;
 }
 
@@ -151,14 +172,10 @@ asio::awaitable<Supervisor::Command> Supervisor::next_command(bool running) {
     // `start` for a model that is already running changes nothing.
     if (running && pending_ == Command::start) pending_ = Command::none;
     if (pending_ != Command::none) co_return std::exchange(pending_, Command::none);
-    co_await wake_.wait_until(SteadyClock::time_point::max());
-    // Losing a race (||) cancels this wait, but the wait itself does not throw. A command that
-    // arrived meanwhile must stay pending: taken here, it would be dropped with this losing
-    // branch's result (a SIGTERM just as the worker exited left the router hanging).
-    const auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
-    if (cancelled != asio::cancellation_type::none) {
-      throw boost::system::system_error(asio::error::operation_aborted);
-    }
+    // A command that arrived as this branch lost a race must stay pending: taken here, it would
+    // be dropped with the losing branch's result (a SIGTERM just as the worker exited left the
+    // router hanging).
+    co_await wait_unless_cancelled(wake_, SteadyClock::time_point::max());
   }
 }
 
@@ -293,6 +310,16 @@ asio::awaitable<Supervisor::Command> Supervisor::run_remote() {
     ready_since_.reset();
     if (watched.index() == 1) co_return std::get<1>(watched);
     set_state(ModelState::unhealthy);
+    if (std::exchange(failing_since_, std::nullopt)) {
+      // Its health endpoint would call it healthy at the next probe: it is left out for the
+      // ejection time, then probed as at a start.
+      spdlog::warn("model {}: left out for {}ms", model_.name, model_.health.ejection_time.count());
+      ejected_until_ = SteadyClock::now() + model_.health.ejection_time;
+      auto ejected = co_await (sleep_for(model_.health.ejection_time) || next_command(true));
+      ejected_until_.reset();
+      if (ejected.index() == 1) co_return std::get<1>(ejected);
+      continue;
+    }
     spdlog::warn("model {}: {}; probing it every {}ms until it answers", model_.name,
                  last_error_.value_or("remote server not healthy"), model_.health.interval.count());
     auto recovered = co_await (wait_until_healthy() || next_command(true));
@@ -334,11 +361,22 @@ asio::awaitable<EndKind> Supervisor::watch_health() {
   }
   ready_since_ = SteadyClock::now();
   last_error_.reset();
+  failed_requests_.reset();
+  failing_since_.reset();
   set_state(ModelState::ready);
 
   HealthThresholds thresholds(health.failure_threshold);
   for (;;) {
-    co_await sleep_for(health.interval);
+    const auto next_probe = SteadyClock::now() + health.interval;
+    while (!failing_since_ && SteadyClock::now() < next_probe) {
+      co_await wait_unless_cancelled(requests_failing_, next_probe);
+    }
+    if (failing_since_) {
+      ++ejections_;
+      last_error_ = *failing_since_;
+      spdlog::warn("model {}: {}; taking it out of service", model_.name, *failing_since_);
+      co_return EndKind::unhealthy;
+    }
     const ProbeResult probe =
         co_await probe_http(upstream_.host, upstream_.port, path, health.timeout);
     if (!probe.ok()) {

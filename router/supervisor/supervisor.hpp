@@ -5,7 +5,8 @@
 //   stopped ───────────────────────────► starting ─────────────► ready
 //     ▲                                   ▲    │                   │
 //     │                                   │    │ exit or           │ exit or failure_threshold
-//     │ worker reaped                     │    │ startup_timeout   │ probes failed in a row
+//     │ worker reaped                     │    │ startup_timeout   │ probes failed in a row,
+//     │                                   │    │                   │ or max_failed_requests
 //     │                                   │    ▼                   │
 //   stopping ◄── stop() (any state)       │  unhealthy ◄───────────┘
 //   (then starting after a restart())     │    │ worker stopped and reaped
@@ -19,7 +20,8 @@
 // `url:` models have no process and no restart policy: never spawned, never `failed`; stop()
 // and restart() act on them as above.
 //
-//               probe 200           failure_threshold probes failed in a row
+//               probe 200           failure_threshold probes failed in a row, or
+//                                    max_failed_requests (then ejection_time before probing)
 //   starting ──────────────► ready ─────────────────────────────────────────► unhealthy
 //     ▲   │ startup_timeout                                                    ▲    │
 //     │   └────────────────────────────────────────────────────────────────────┘    │
@@ -66,6 +68,9 @@ struct ModelSnapshot {
   std::optional<std::string> last_exit;
   std::optional<std::string> last_error;
   int in_flight = 0;
+  int failed_requests_in_a_row = 0;
+  int ejections = 0;  // times health.max_failed_requests took the worker out of service
+  bool ejected = false;
 };
 
 class Supervisor {
@@ -99,6 +104,17 @@ class Supervisor {
   std::uint64_t generation() const { return generation_; }
   Notifier& state_changed() { return state_changed_; }
   LogBuffer& logs() { return logs_; }
+
+  // The status a request of worker `generation` was answered with, the router's own 502 or 504
+  // included. health.max_failed_requests server errors in a row take the worker out of service
+  // (see FailedRequests): one the router runs is restarted by its policy, a url server is left
+  // out for health.ejection_time and then probed back. Answers from an earlier worker of the
+  // model do not count against the current one.
+  void request_answered(std::uint64_t generation, unsigned status);
+  // While a url model is left out after failed requests: when it will be probed again.
+  std::optional<std::chrono::steady_clock::time_point> ejected_until() const {
+    return ejected_until_;
+  }
 
   // Requests in flight, so a reload can drain a model before stopping it.
   void request_started() { ++in_flight_; }
@@ -156,6 +172,11 @@ class Supervisor {
   std::optional<std::string> last_exit_;
   std::optional<std::string> last_error_;
   int in_flight_ = 0;
+  FailedRequests failed_requests_{model_.health.max_failed_requests};
+  std::optional<std::string> failing_since_;  // why the run of failed requests ended the run
+  Notifier requests_failing_;
+  int ejections_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> ejected_until_;
   std::mt19937 jitter_rng_{std::random_device{}()};
 };
 

@@ -3,6 +3,10 @@
 // they are printed.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+#include <sstream>
+
 #include "tests/integration/router_harness.hpp"
 
 namespace switchyard::test {
@@ -43,6 +47,40 @@ TEST(AdminTest, ModelsListReportsSourcePortUptimeAndType) {
   ASSERT_EQ(one.status, 200) << one.body;
   EXPECT_EQ(one.json()["name"], "img");
   EXPECT_EQ(one.json()["type"], "image");
+}
+
+// Prometheus' text format: each family's TYPE line once, its samples right after it.
+TEST(AdminTest, MetricsGroupEachFamilyAndCountPerModel) {
+  TestRouter router(model_yaml("chat") + model_yaml("img", {}, "type: image"));
+  router.wait_ready("chat");
+  router.wait_ready("img");
+  EXPECT_EQ(router.chat("chat").status, 200);
+  EXPECT_EQ(router.chat("img").status, 400);  // a chat request for an image model
+
+  const HttpResponse metrics = admin_get(router.admin_port(), "/metrics");
+  ASSERT_EQ(metrics.status, 200) << metrics.body;
+  std::map<std::string, std::string> samples;  // sample name with labels -> value
+  std::set<std::string> families_seen;
+  std::string family;
+  std::istringstream lines(metrics.body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("# TYPE ")) {
+      family = line.substr(7, line.find(' ', 7) - 7);
+      EXPECT_TRUE(families_seen.insert(family).second) << family << " has two TYPE lines";
+      continue;
+    }
+    const std::string name = line.substr(0, line.find_first_of("{ "));
+    EXPECT_EQ(name, family) << "a sample outside its family's group: " << line;
+    samples[line.substr(0, line.rfind(' '))] = line.substr(line.rfind(' ') + 1);
+  }
+  EXPECT_EQ(samples[R"(switchyard_model_requests_total{model="chat",code="2xx"})"], "1");
+  EXPECT_EQ(samples[R"(switchyard_model_requests_total{model="img",code="4xx"})"], "1");
+  for (const auto* model : {"chat", "img"}) {
+    const std::string label = std::string("{model=\"") + model + "\"}";
+    EXPECT_EQ(samples["switchyard_model_ready" + label], "1") << model;
+    EXPECT_EQ(samples["switchyard_model_restarts_total" + label], "0") << model;
+    EXPECT_EQ(samples["switchyard_model_ejections_total" + label], "0") << model;
+  }
 }
 
 TEST(AdminTest, ReadyIs503NamingTheModelsNotReadyThen200) {

@@ -112,6 +112,51 @@ TEST(LifecycleTest, CrashLoopEndsInFailedAnd503UntilAnOperatorRestartsIt) {
   EXPECT_EQ(served.json()["worker"], "loop");
 }
 
+// P1 for a worker the router runs: its health endpoint answers, every request fails; after
+// health.max_failed_requests server errors in a row it is restarted, and the other model keeps
+// its worker. Answers that are not server errors, and 503 (busy), break the run.
+TEST(LifecycleTest, WorkerFailingEveryRequestIsRestartedThoughItsHealthAnswers) {
+  TestRouter router(model_yaml("m", {"--fail-status", "500"}, "health: {max_failed_requests: 3}") +
+                    model_yaml("ok"));
+  const json ready = router.wait_ready("m");
+  const int pid = ready["pid"];
+  const int other_pid = router.wait_ready("ok")["pid"];
+
+  EXPECT_EQ(router.chat("m").status, 500);
+  EXPECT_EQ(router.chat("m").status, 500);
+  EXPECT_EQ(router.model_status("m").value()["failed_requests_in_a_row"], 2);
+  EXPECT_EQ(router.chat("m").status, 500);
+  const json restarted = router.wait_model(
+      "m", [&](const json& s) { return s["state"] == "ready" && s["pid"] != pid; },
+      "restarted by the failed requests");
+  EXPECT_EQ(restarted["restarts"], 1);
+  EXPECT_EQ(restarted["ejections"], 1);
+  EXPECT_EQ(restarted["failed_requests_in_a_row"], 0);
+  EXPECT_NE(router.process().log_text().find("3 requests in a row failed"), std::string::npos);
+  EXPECT_EQ(router.model_status("ok").value()["pid"], other_pid);
+  EXPECT_EQ(router.model_status("ok").value()["restarts"], 0);
+}
+
+TEST(LifecycleTest, BusyAnswersAndClientErrorsNeverRestartAWorker) {
+  TestRouter router(model_yaml("busy", {"--fail-status", "503"}, "health: {max_failed_requests: 2}") +
+                    model_yaml("picky", {"--fail-status", "400"}, "health: {max_failed_requests: 2}"));
+  const int busy_pid = router.wait_ready("busy")["pid"];
+  const int picky_pid = router.wait_ready("picky")["pid"];
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(router.chat("busy").status, 503);
+    EXPECT_EQ(router.chat("picky").status, 400);
+  }
+  // Two probe intervals (200 ms) for a restart to show, were one coming.
+  EXPECT_FALSE(wait_until(
+      [&] {
+        return router.model_status("busy").value()["pid"] != busy_pid ||
+               router.model_status("picky").value()["pid"] != picky_pid;
+      },
+      600ms));
+  EXPECT_EQ(router.model_status("busy").value()["ejections"], 0);
+  EXPECT_EQ(router.model_status("picky").value()["ejections"], 0);
+}
+
 TEST(LifecycleTest, SlowStartIsNotKilledAndRequestsWaitForIt) {
   const auto started = Clock::now();
   TestRouter router(model_yaml("slow", {"--load-delay", "1500"}, "health: {startup_timeout: 5s}"));

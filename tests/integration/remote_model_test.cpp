@@ -18,12 +18,13 @@ constexpr std::string_view kBasePath = "/base";
 
 // A fake_worker serving below kBasePath on `port`; returns once it answers its health check.
 std::unique_ptr<ChildProcess> start_server(const TempDir& dir, std::uint16_t port,
-                                           std::string_view log_name) {
-  auto server = std::make_unique<ChildProcess>(
-      std::vector<std::string>{fake_worker_path().string(), "--host", "127.0.0.1", "--port",
-                               std::to_string(port), "--name", "remote", "--base-path",
-                               std::string(kBasePath)},
-      dir.path() / log_name);
+                                           std::string_view log_name,
+                                           const std::vector<std::string>& flags = {}) {
+  std::vector<std::string> argv{fake_worker_path().string(), "--host", "127.0.0.1", "--port",
+                                std::to_string(port), "--name", "remote", "--base-path",
+                                std::string(kBasePath)};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  auto server = std::make_unique<ChildProcess>(argv, dir.path() / log_name);
   const bool up = wait_until(
       [&] {
         try {
@@ -78,6 +79,45 @@ TEST(RemoteModelTest, IsRoutedBelowItsBasePathAndComesBackAfterItsServerWasGone)
   ASSERT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(again.json()["pid"], server->pid());
   EXPECT_EQ(router.model_status("remote").value()["restarts"], 0);
+}
+
+// P1: a server whose health endpoint answers while every request fails is taken out after
+// health.max_failed_requests server errors in a row: its requests are refused at once, not
+// after queue_timeout, and after ejection_time it is probed back in.
+TEST(RemoteModelTest, ServerFailingEveryRequestIsLeftOutThenProbedBack) {
+  TempDir dir;
+  const std::uint16_t port = free_port();
+  auto server = start_server(dir, port, "failing.log", {"--fail-status", "500"});
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + std::string(kBasePath);
+  TestRouter router("  remote:\n    url: " + url +
+                    "\n    health: {max_failed_requests: 2, ejection_time: 3s}\n");
+  router.wait_state("remote", "ready");
+
+  EXPECT_EQ(router.chat("remote").status, 500);
+  EXPECT_EQ(router.model_status("remote").value()["failed_requests_in_a_row"], 1);
+  EXPECT_EQ(router.chat("remote").status, 500);
+  const json out = router.wait_model(
+      "remote", [](const json& s) { return s["ejected"] == true; }, "ejected");
+  EXPECT_EQ(out["state"], "unhealthy");
+  EXPECT_EQ(out["ejections"], 1);
+  EXPECT_TRUE(out["last_error"].get<std::string>().find("2 requests in a row failed") !=
+              std::string::npos)
+      << out;
+
+  const auto sent = std::chrono::steady_clock::now();
+  const HttpResponse refused = router.chat("remote");
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, 2s) << "waited for queue_timeout (10 s)";
+  ASSERT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.json()["error"]["code"], "model_ejected");
+  EXPECT_TRUE(refused.header("Retry-After").has_value());
+  const std::string stats = std::string(kBasePath) + "/stats";
+  EXPECT_EQ(http_request(port, "GET", stats).json()["requests"], 2) << "reached the server";
+
+  const json back = router.wait_state("remote", "ready");
+  EXPECT_EQ(back["ejected"], false);
+  EXPECT_EQ(back["ejections"], 1);
+  EXPECT_EQ(back["restarts"], 0);
+  EXPECT_EQ(router.chat("remote").status, 500) << "probed back in, and routed to";
 }
 
 }  // namespace

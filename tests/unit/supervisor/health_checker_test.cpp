@@ -24,6 +24,61 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 
 // ---------------------------------------------------------------------------------------------
+// FailedRequests
+
+TEST(FailedRequests, ServerErrorsButBusyCount) {
+  for (const unsigned status : {500u, 501u, 502u, 504u, 507u, 599u}) {
+    EXPECT_TRUE(is_worker_failure(status)) << status;
+  }
+  for (const unsigned status : {200u, 204u, 301u, 400u, 404u, 413u, 429u, 499u, 503u}) {
+    EXPECT_FALSE(is_worker_failure(status)) << status;
+  }
+}
+
+TEST(FailedRequests, FiresOnTheAnswerThatCompletesTheRun) {
+  FailedRequests failed(3);
+  EXPECT_FALSE(failed.on_answer(500));
+  EXPECT_FALSE(failed.on_answer(502));
+  EXPECT_EQ(failed.in_a_row(), 2);
+  EXPECT_TRUE(failed.on_answer(504));
+  // A new run needs the whole threshold again.
+  EXPECT_EQ(failed.in_a_row(), 0);
+  EXPECT_FALSE(failed.on_answer(500));
+  EXPECT_FALSE(failed.on_answer(500));
+  EXPECT_TRUE(failed.on_answer(500));
+}
+
+TEST(FailedRequests, AnyOtherAnswerEndsTheRun) {
+  for (const unsigned ok : {200u, 400u, 503u}) {
+    FailedRequests failed(2);
+    EXPECT_FALSE(failed.on_answer(500));
+    EXPECT_FALSE(failed.on_answer(ok)) << ok;
+    EXPECT_EQ(failed.in_a_row(), 0) << ok;
+    EXPECT_FALSE(failed.on_answer(500)) << ok;
+    EXPECT_TRUE(failed.on_answer(500)) << ok;
+  }
+}
+
+TEST(FailedRequests, BusyAnswersNeverAddUp) {
+  FailedRequests failed(2);
+  for (int i = 0; i < 10; ++i) EXPECT_FALSE(failed.on_answer(503)) << i;
+}
+
+TEST(FailedRequests, ThresholdZeroNeverFires) {
+  FailedRequests failed(0);
+  for (int i = 0; i < 10; ++i) EXPECT_FALSE(failed.on_answer(500)) << i;
+  EXPECT_EQ(failed.in_a_row(), 10);
+}
+
+TEST(FailedRequests, ResetForgetsTheRun) {
+  FailedRequests failed(2);
+  failed.on_answer(500);
+  failed.reset();
+  EXPECT_FALSE(failed.on_answer(500));
+  EXPECT_TRUE(failed.on_answer(500));
+}
+
+// ---------------------------------------------------------------------------------------------
 // HealthThresholds
 
 TEST(HealthThresholds, BecomesUnhealthyExactlyAtTheThreshold) {
