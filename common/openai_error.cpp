@@ -13,6 +13,7 @@ int http_status(ErrorKind kind) {
     case ErrorKind::method_not_allowed: return 405;
     case ErrorKind::request_timeout: return 408;
     case ErrorKind::payload_too_large: return 413;
+    case ErrorKind::uri_too_long: return 414;
     case ErrorKind::headers_too_large: return 431;
     case ErrorKind::too_many_requests: return 429;
     case ErrorKind::internal: return 500;
@@ -31,6 +32,7 @@ std::string_view error_type(ErrorKind kind) {
     case ErrorKind::method_not_allowed:
     case ErrorKind::request_timeout:
     case ErrorKind::payload_too_large:
+    case ErrorKind::uri_too_long:
     case ErrorKind::headers_too_large:
       return "invalid_request_error";
     case ErrorKind::unauthorized:

@@ -16,6 +16,7 @@ enum class ErrorKind {
   method_not_allowed,   // 405
   request_timeout,      // 408
   payload_too_large,    // 413
+  uri_too_long,         // 414
   headers_too_large,    // 431
   too_many_requests,    // 429
   internal,             // 500

@@ -102,13 +102,19 @@ void RequestParser::on_start_line(std::string_view line, error_code& ec) {
 }
 
 void RequestParser::on_field(FieldName id, std::string_view line, std::string_view name,
-                             std::string_view value, error_code&) {
+                             std::string_view value, error_code& ec) {
+  if (request_.field_count() == kMaxFields) {
+    refusal_ = ApiError(ErrorKind::headers_too_large,
+                        "more than " + std::to_string(kMaxFields) + " header fields");
+    ec = error::header_limit;
+    return;
+  }
   request_.add_field(id, line, name, value);
 }
 
 void RequestParser::on_header(error_code& ec) {
-  framing_error_ = check_framing(request_);
-  if (framing_error_) ec = error::bad_transfer_encoding;
+  refusal_ = check_framing(request_);
+  if (refusal_) ec = error::bad_transfer_encoding;
 }
 
 std::size_t RequestParser::on_body(std::string_view bytes, error_code& ec) {

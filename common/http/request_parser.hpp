@@ -35,8 +35,13 @@ class RequestParser final : public MessageParser {
   // reader sets it once the header is known.
   void body_limit(std::uint64_t limit) { body_limit_ = limit; }
   const Request& get() const { return request_; }
-  // What to answer when put() refused the header for its framing (check_framing).
-  const std::optional<ApiError>& framing_error() const { return framing_error_; }
+  // What to answer when put() refused the header for a reason of its own: its framing
+  // (check_framing), or more than kMaxFields fields.
+  const std::optional<ApiError>& refusal() const { return refusal_; }
+
+  // Envoy's max_headers_count: a client that sends more is refused with 431. Each field costs
+  // a Span and a scan by every lookup.
+  static constexpr std::size_t kMaxFields = 100;
 
  private:
   void on_start_line(std::string_view line, boost::system::error_code& ec) override;
@@ -47,7 +52,7 @@ class RequestParser final : public MessageParser {
 
   Request& request_;
   std::uint64_t body_limit_ = UINT64_MAX;
-  std::optional<ApiError> framing_error_;
+  std::optional<ApiError> refusal_;
 };
 
 }  // namespace switchyard::http

@@ -44,6 +44,18 @@ ReadResult refuse_parse_error(const error_code& ec) {
   return refuse(ErrorKind::invalid_request, "malformed HTTP request: " + ec.message());
 }
 
+// Why a header was refused: the parser's own answer (framing, too many fields), a request line
+// over the header limit (414, as nginx answers), or the parse error.
+ReadResult refuse_header(const RequestParser& parser, const error_code& ec,
+                         std::uint64_t header_limit) {
+  if (parser.refusal()) return refuse(*parser.refusal());
+  if (ec == bhttp::error::header_limit && parser.start_line_over_limit()) {
+    return refuse(ErrorKind::uri_too_long, "request line longer than the limit of " +
+                                               std::to_string(header_limit) + " bytes");
+  }
+  return refuse_parse_error(ec);
+}
+
 // What read_request does between reading the header and reading the body, out of the coroutine:
 // GCC gives every local of a coroutine its own place in the frame, and a frame larger than the
 // 1020 bytes Asio recycles costs a malloc and a free per request. Checks the body limit and sets
@@ -100,8 +112,7 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& de
         co_return refuse(ErrorKind::request_timeout, "timed out reading the request header");
       }
       if (ec == bhttp::error::end_of_stream) co_return closed();
-      if (parser.framing_error()) co_return refuse(*parser.framing_error());
-      co_return refuse_parse_error(ec);
+      co_return refuse_header(parser, ec, limits.max_header_bytes);
     }
   }
 

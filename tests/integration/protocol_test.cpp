@@ -108,6 +108,16 @@ TEST_F(ProtocolTest, HeaderBlockOverTheLimitIs431) {
   expect_still_serving();
 }
 
+TEST_F(ProtocolTest, RequestLineOverTheLimitIs414AndMoreThanAHundredFieldsIs431) {
+  expect_refused(
+      "GET /v1/models?q=" + std::string(5000, 'q') + " HTTP/1.1\r\nHost: localhost\r\n\r\n", 414);
+  // A small header (1 KiB) with 101 fields.
+  std::string many = "GET /v1/models HTTP/1.1\r\nHost: localhost\r\n";
+  for (int i = 0; i < 100; ++i) many += "X-" + std::to_string(i) + ": 1\r\n";
+  expect_refused(many + "\r\n", 431);
+  expect_still_serving();
+}
+
 TEST_F(ProtocolTest, HeaderBlockSentInTwoPiecesCountsAsAWhole) {
   // Each piece is below the 4 KiB limit, together they are over it. Beast's header_limit only
   // bounds what it has not parsed yet: the fields of the first piece are consumed as they

@@ -223,8 +223,8 @@ TEST(RequestParser, AmbiguousFramingIsRefusedWithTheReason) {
     RequestParser parser(kHeaderLimit, request);
     parser.eager(true);
     EXPECT_TRUE(feed(parser, "POST /a HTTP/1.1\r\nHost: r\r\n" + std::string(fields) + "\r\n"));
-    ASSERT_TRUE(parser.framing_error()) << fields;
-    EXPECT_THAT(parser.framing_error()->what(), HasSubstr(std::string(why)));
+    ASSERT_TRUE(parser.refusal()) << fields;
+    EXPECT_THAT(parser.refusal()->what(), HasSubstr(std::string(why)));
   }
 }
 
@@ -239,6 +239,39 @@ TEST(RequestParser, HeaderLimitCountsTheWholeHeaderHoweverItArrives) {
     parser.eager(true);
     EXPECT_EQ(feed(parser, text, piece), bhttp::error::header_limit) << piece;
   }
+}
+
+TEST(RequestParser, AHundredFieldsPassAndOneMoreIsRefusedWith431) {
+  const auto with_fields = [](int count) {
+    std::string text = "GET /a HTTP/1.1\r\nHost: r\r\n";
+    for (int i = 1; i < count; ++i) text += "X-" + std::to_string(i) + ": v\r\n";
+    return text + "\r\n";
+  };
+  constexpr std::size_t kRoomy = 16 * 1024;
+  Request request;
+  RequestParser hundred(kRoomy, request);
+  EXPECT_FALSE(feed(hundred, with_fields(100)));
+  EXPECT_EQ(request.field_count(), 100u);
+  EXPECT_FALSE(hundred.refusal());
+
+  RequestParser more(kRoomy, request);
+  EXPECT_EQ(feed(more, with_fields(101)), bhttp::error::header_limit);
+  ASSERT_TRUE(more.refusal());
+  EXPECT_EQ(more.refusal()->status(), 431);
+  EXPECT_THAT(more.refusal()->what(), HasSubstr("more than 100 header fields"));
+}
+
+TEST(RequestParser, ARequestLineOverTheLimitIsToldApartFromLongFields) {
+  Request request;
+  RequestParser line(kHeaderLimit, request);
+  EXPECT_EQ(feed(line, "GET /" + std::string(kHeaderLimit, 'a') + " HTTP/1.1\r\nHost: r\r\n\r\n"),
+            bhttp::error::header_limit);
+  EXPECT_TRUE(line.start_line_over_limit());
+
+  RequestParser fields(kHeaderLimit, request);
+  EXPECT_EQ(feed(fields, "GET /a HTTP/1.1\r\nX-Pad: " + std::string(kHeaderLimit, 'p') + "\r\n\r\n"),
+            bhttp::error::header_limit);
+  EXPECT_FALSE(fields.start_line_over_limit());
 }
 
 TEST(RequestParser, BodyPastTheLimitIsRefused) {
