@@ -118,6 +118,19 @@ TEST_F(ProtocolTest, RequestLineOverTheLimitIs414AndMoreThanAHundredFieldsIs431)
   expect_still_serving();
 }
 
+// H3: chunk sizes that two parsers could read two ways are refused, and the connection closed:
+// nothing after them can be trusted to start the next request.
+TEST_F(ProtocolTest, BadChunkSizesAre400AndClose) {
+  for (const char* chunk : {"1x\r\n", "5 0\r\n", "10000000000000005\r\n", "5;e=\"a\nb\"\r\n"}) {
+    SCOPED_TRACE(chunk);
+    expect_refused(std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
+                               "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n") +
+                       chunk + "hello\r\n0\r\n\r\n",
+                   400);
+  }
+  expect_still_serving();
+}
+
 TEST_F(ProtocolTest, HeaderBlockSentInTwoPiecesCountsAsAWhole) {
   // Each piece is below the 4 KiB limit, together they are over it. Beast's header_limit only
   // bounds what it has not parsed yet: the fields of the first piece are consumed as they

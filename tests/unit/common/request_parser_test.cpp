@@ -201,6 +201,9 @@ TEST(RequestParser, MalformedFieldsAreRefused) {
       {"X-A: bare\nX-B: 2\r\n", bhttp::error::bad_field},
       {"X-A: nul\x01\r\n", bhttp::error::bad_value},
       {"X-A: cr\rinside\r\n", bhttp::error::bad_value},
+      {std::string_view("X-A: nul\0inside\r\n", 17), bhttp::error::bad_value},
+      {"X-A : space before the colon\r\n", bhttp::error::bad_field},
+      {"X-A\t: tab before the colon\r\n", bhttp::error::bad_field},
       {"Content-Length: 1x\r\n", bhttp::error::bad_content_length},
       {"Content-Length: -1\r\n", bhttp::error::bad_content_length},
   };
@@ -284,7 +287,13 @@ TEST(RequestParser, BodyPastTheLimitIsRefused) {
 }
 
 TEST(RequestParser, BadChunksAreRefused) {
-  for (std::string_view body : {"x\r\n", "5\r\nhelloX\r\n", "5 x\r\nhello\r\n", "\r\n"}) {
+  // 17 hex digits overflow 64 bits; "5 0" is two numbers; a bare LF may not hide in a quoted
+  // chunk extension (trafficserver#10580, picohttpparser#78).
+  for (std::string_view body :
+       {"x\r\n", "5\r\nhelloX\r\n", "5 x\r\nhello\r\n", "\r\n", "1x\r\nh\r\n",
+        "5 0\r\nhello\r\n", "10000000000000005\r\nhello\r\n",
+        "5;ext=\"a\nb\"\r\nhello\r\n", "5\nhello\r\n", "-5\r\nhello\r\n",
+        "0x5\r\nhello\r\n"}) {
     Request request;
     RequestParser parser(kHeaderLimit, request);
     parser.eager(true);
