@@ -10,6 +10,7 @@
 #include "router/config/loader.hpp"
 #include "router/config/reload_plan.hpp"
 #include "router/sd_notify.hpp"
+#include "router/supervisor/open_file_limit.hpp"
 
 namespace switchyard {
 
@@ -62,6 +63,9 @@ int App::run() {
   try {
     signals_.emplace(io_, SIGTERM, SIGINT, SIGHUP);
     supervisor::become_child_subreaper();
+    if (const auto files = supervisor::raise_open_file_limit(); files.now != files.before) {
+      spdlog::info("open files: soft limit raised from {} to {}", files.before, files.now);
+    }
     if (const int killed = runtime_dir_.open(); killed > 0) {
       spdlog::warn("killed {} processes left behind by a previous switchyard", killed);
     }
@@ -69,10 +73,11 @@ int App::run() {
     reaper_ = std::make_unique<supervisor::OrphanReaper>(io_.get_executor());
     api_listener_ = std::make_unique<http::Listener>(
         io_.get_executor(), http::make_endpoint(config.listen.host, config.listen.port),
-        api_handler_);
+        api_handler_, static_cast<std::size_t>(config.limits.max_connections));
     admin_listener_ = std::make_unique<http::Listener>(
         io_.get_executor(),
-        http::make_endpoint(config.admin_listen.host, config.admin_listen.port), admin_handler_);
+        http::make_endpoint(config.admin_listen.host, config.admin_listen.port), admin_handler_,
+        static_cast<std::size_t>(config.limits.max_connections));
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;

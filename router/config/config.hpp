@@ -89,6 +89,7 @@ struct BodyLimits {
 };
 
 struct Limits {
+  int max_connections = 4096;  // per listener
   std::uint64_t max_header_bytes = 16ull << 10;
   BodyLimits max_body_bytes;
   Duration header_timeout = std::chrono::seconds(10);

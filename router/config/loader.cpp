@@ -170,6 +170,8 @@ class Parser {
         {"audio", size_into(body.audio)},
     };
     const YamlReader::Key keys[] = {
+        {"max_connections",
+         [&](const YAML::Node& n) { set(limits.max_connections, reader_.integer(n, 1)); }},
         {"max_header_bytes",
          [&](const YAML::Node& n) {
            const auto bytes = reader_.size(n);

@@ -27,6 +27,8 @@ std::vector<std::string> global_changes(const Config& live, const Config& next) 
 
   const Limits& a = live.limits;
   const Limits& b = next.limits;
+  note_change(notes, "limits.max_connections", std::to_string(a.max_connections),
+              std::to_string(b.max_connections));
   note_change(notes, "limits.max_header_bytes", format_size(a.max_header_bytes),
               format_size(b.max_header_bytes));
   note_change(notes, "limits.max_body_bytes.text", format_size(a.max_body_bytes.text),

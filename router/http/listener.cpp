@@ -21,8 +21,8 @@ tcp::endpoint make_endpoint(const std::string& host, std::uint16_t port) {
 }
 
 Listener::Listener(asio::any_io_executor executor, const tcp::endpoint& endpoint,
-                   Handler& handler)
-    : acceptor_(executor), handler_(handler) {
+                   Handler& handler, std::size_t max_connections)
+    : acceptor_(executor), handler_(handler), max_connections_(max_connections) {
   boost::system::error_code ec;
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
@@ -58,6 +58,18 @@ asio::awaitable<void> Listener::wait_idle(std::chrono::steady_clock::time_point 
   }
 }
 
+bool Listener::make_room() {
+  for (auto& connection : connections_) {
+    if (connection.busy || !connection.kept_alive || connection.closing) continue;
+    connection.closing = true;
+    ++closing_;
+    boost::system::error_code ignored;
+    connection.stream->socket().close(ignored);
+    return true;
+  }
+  return false;
+}
+
 asio::awaitable<void> Listener::accept_loop() {
   while (!stopping_) {
     auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
@@ -69,11 +81,25 @@ asio::awaitable<void> Listener::accept_loop() {
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
+    if (open_ - closing_ >= max_connections_ && !make_room()) {
+      socket.close(ec);
+      ++refused_since_warning_;
+      // One line per 10 s at most: a flood must not become a flood of log lines too.
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_refusal_warning_ >= std::chrono::seconds(10)) {
+        spdlog::warn("{} connections busy (limits.max_connections): closed {} new one(s)",
+                     open_ - closing_, refused_since_warning_);
+        last_refusal_warning_ = now;
+        refused_since_warning_ = 0;
+      }
+      continue;
+    }
     socket.set_option(tcp::no_delay(true), ec);
     // Asio would make it non-blocking on the first read anyway; the relay's writes need the
     // mode set as the user's (http::write_now), and one system call does both.
     socket.non_blocking(true, ec);
     report_bytes_left(socket, ec);  // lets reads tell a drained socket (drained_read.hpp)
+    ++open_;
     asio::co_spawn(acceptor_.get_executor(), session(std::move(socket)),
                    [](std::exception_ptr error) {
                      if (!error) return;
@@ -93,7 +119,18 @@ asio::awaitable<void> Listener::session(tcp::socket socket) {
   Deadline deadline(stream.socket());
   beast::flat_buffer buffer;
   Request request;
-  auto self = connections_.insert(connections_.end(), ConnectionState{&stream, false});
+  // However the session ends, an exception included, the listener forgets it.
+  struct Registration {
+    Listener& listener;
+    std::list<ConnectionState>::iterator self;
+    ~Registration() {
+      if (self->busy && --listener.busy_ == 0) listener.idle_.notify_all();
+      if (self->closing) --listener.closing_;
+      listener.connections_.erase(self);
+      --listener.open_;
+    }
+  } registration{*this, connections_.insert(connections_.end(), ConnectionState{&stream})};
+  const auto self = registration.self;
   Connection connection{stream, deadline, buffer, remote};
 
   for (bool first = true; !stopping_; first = false) {
@@ -107,6 +144,7 @@ asio::awaitable<void> Listener::session(tcp::socket socket) {
       break;
     }
     self->busy = true;
+    self->kept_alive = true;
     ++busy_;
     connection.keep_alive = read.keep_alive;
     const bool keep_alive = co_await handler_.handle(request, connection);
@@ -116,7 +154,6 @@ asio::awaitable<void> Listener::session(tcp::socket socket) {
   }
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   stream.socket().close(ec);
-  connections_.erase(self);
 }
 
 }  // namespace switchyard::http

@@ -16,9 +16,12 @@ namespace switchyard::http {
 
 class Listener {
  public:
-  // Binds at once (throws std::system_error naming the address when it cannot).
+  // Binds at once (throws std::system_error naming the address when it cannot). At
+  // `max_connections` open connections, a new one takes the place of the oldest kept-alive one
+  // waiting for its next request (as nginx reuses connections when it runs out), or is closed
+  // at once when there is none.
   Listener(boost::asio::any_io_executor executor, const boost::asio::ip::tcp::endpoint& endpoint,
-           Handler& handler);
+           Handler& handler, std::size_t max_connections);
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
 
   void start();
@@ -36,13 +39,25 @@ class Listener {
   struct ConnectionState {
     beast::tcp_stream* stream = nullptr;
     bool busy = false;
+    bool kept_alive = false;  // has served a request; now waits for the next one
+    bool closing = false;     // closed to make room; its session has not ended yet
   };
+
+  // At the limit: closes the oldest kept-alive connection between requests; false when there
+  // is none (every connection is busy or still sending its first request).
+  bool make_room();
 
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket);
 
   boost::asio::ip::tcp::acceptor acceptor_;
   Handler& handler_;
+  std::size_t max_connections_;
+  // Counted from the accept, not from the start of the session, which runs later.
+  std::size_t open_ = 0;
+  std::size_t closing_ = 0;
+  std::chrono::steady_clock::time_point last_refusal_warning_{};
+  std::size_t refused_since_warning_ = 0;
   bool stopping_ = false;
   int busy_ = 0;
   std::list<ConnectionState> connections_;

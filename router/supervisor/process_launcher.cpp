@@ -23,6 +23,8 @@
 #include <system_error>
 #include <utility>
 
+#include "router/supervisor/open_file_limit.hpp"
+
 namespace switchyard::supervisor {
 namespace {
 
@@ -89,6 +91,7 @@ struct ChildSetup {
   int stderr_fd;
   int error_fd;  // CLOEXEC: a successful exec closes it; otherwise it carries errno
   int max_fd;    // for the close() loop on kernels without close_range (< 5.9)
+  rlimit open_files;  // the limit the router was started with (open_file_limit.hpp)
   const char* path;
   char* const* argv;
   char* const* envp;
@@ -138,6 +141,7 @@ struct ChildSetup {
       fail(errno);
     }
     close_fds_except_error_pipe();
+    ::setrlimit(RLIMIT_NOFILE, &open_files);
     ::execve(path, argv, envp);
     fail(errno);
   }
@@ -247,6 +251,7 @@ std::unique_ptr<WorkerProcess> PosixLauncher::launch(const SpawnSpec& spec, Line
                          err.write.get(),
                          exec_error.write.get(),
                          static_cast<int>(::sysconf(_SC_OPEN_MAX)),
+                         inherited_open_file_limit(),
                          path.c_str(),
                          argv.data(),
                          envp.data()};

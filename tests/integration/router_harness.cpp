@@ -233,9 +233,10 @@ void RawConnection::send(std::string_view bytes) {
   }
 }
 
-std::string RawConnection::read_until_closed(std::chrono::milliseconds timeout) {
+std::string RawConnection::read_until_closed(std::chrono::milliseconds timeout, bool* closed) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string out;
+  if (closed != nullptr) *closed = false;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -246,7 +247,10 @@ std::string RawConnection::read_until_closed(std::chrono::milliseconds timeout) 
     if (ready <= 0) return out;
     char buf[4096];
     const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-    if (n <= 0) return out;
+    if (n <= 0) {
+      if (closed != nullptr) *closed = true;
+      return out;
+    }
     out.append(buf, static_cast<std::size_t>(n));
   }
 }

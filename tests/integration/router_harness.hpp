@@ -131,8 +131,8 @@ class RawConnection {
   RawConnection& operator=(const RawConnection&) = delete;
 
   void send(std::string_view bytes);
-  // Bytes read until the peer closes or `timeout` passes.
-  std::string read_until_closed(std::chrono::milliseconds timeout);
+  // Bytes read until the peer closes or `timeout` passes; `closed`, when given, says which.
+  std::string read_until_closed(std::chrono::milliseconds timeout, bool* closed = nullptr);
   void close();
 
  private:

@@ -42,6 +42,7 @@ allowed_origins: ["http://chat.lan:3000", "app://desktop", "null"]
 runtime_dir: /run/sy
 worker_binary: @DIR@/switchyard-worker
 limits:
+  max_connections: 100
   max_header_bytes: 32KiB
   max_body_bytes: {text: 1MiB, image: 2MiB, audio: 3MB}
   header_timeout: 5s
@@ -56,6 +57,7 @@ models:
   EXPECT_THAT(config.allowed_hosts, ElementsAre("router.lan", "*"));
   EXPECT_THAT(config.allowed_origins, ElementsAre("http://chat.lan:3000", "app://desktop", "null"));
   EXPECT_EQ(config.runtime_dir, "/run/sy");
+  EXPECT_EQ(config.limits.max_connections, 100);
   EXPECT_EQ(config.limits.max_header_bytes, 32u << 10);
   EXPECT_EQ(config.limits.max_body_bytes, (BodyLimits{1u << 20, 2u << 20, 3'000'000}));
   EXPECT_EQ(config.limits.header_timeout, seconds(5));

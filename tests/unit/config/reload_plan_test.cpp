@@ -69,12 +69,13 @@ TEST(PlanReload, ListsGlobalChangesThatNeedARestart) {
   next.admin_listen.host = "::1";
   next.runtime_dir = "/run/other";
   next.worker_binary = "/opt/switchyard-worker";
+  next.limits.max_connections = 100;
   next.limits.max_header_bytes = 32 << 10;
   next.limits.max_body_bytes.image = 64 << 20;
   next.limits.drain_timeout = std::chrono::seconds(5);
 
   const ReloadPlan plan = plan_reload(live, next);
-  ASSERT_EQ(plan.ignored_global_changes.size(), 7u);
+  ASSERT_EQ(plan.ignored_global_changes.size(), 8u);
   EXPECT_THAT(plan.ignored_global_changes[0],
               HasSubstr("listen changed from 127.0.0.1:8080 to 127.0.0.1:9090"));
   EXPECT_THAT(plan.ignored_global_changes[1], HasSubstr("admin_listen"));
@@ -82,9 +83,11 @@ TEST(PlanReload, ListsGlobalChangesThatNeedARestart) {
   EXPECT_THAT(plan.ignored_global_changes[2], HasSubstr("runtime_dir"));
   EXPECT_THAT(plan.ignored_global_changes[3], HasSubstr("worker_binary"));
   EXPECT_THAT(plan.ignored_global_changes[4],
+              HasSubstr("limits.max_connections changed from 4096 to 100"));
+  EXPECT_THAT(plan.ignored_global_changes[5],
               HasSubstr("limits.max_header_bytes changed from 16KiB to 32KiB"));
-  EXPECT_THAT(plan.ignored_global_changes[5], HasSubstr("limits.max_body_bytes.image"));
-  EXPECT_THAT(plan.ignored_global_changes[6],
+  EXPECT_THAT(plan.ignored_global_changes[6], HasSubstr("limits.max_body_bytes.image"));
+  EXPECT_THAT(plan.ignored_global_changes[7],
               HasSubstr("limits.drain_timeout changed from 30s to 5s"));
   for (const std::string& note : plan.ignored_global_changes) {
     EXPECT_THAT(note, HasSubstr("restart switchyard"));
