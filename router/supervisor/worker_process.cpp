@@ -147,6 +147,9 @@ asio::awaitable<ExitInfo> PosixWorkerProcess::wait_exit() {
 asio::awaitable<ExitInfo> PosixWorkerProcess::stop(std::chrono::milliseconds grace) {
   if (!exit_) {
     signal_tree(SIGTERM);
+    // A stopped process (SIGSTOP, a debugger let go) would hold SIGTERM pending until the grace
+    // ran out; as systemd does, SIGCONT lets it act on it.
+    signal_tree(SIGCONT);
     asio::steady_timer timer(executor_, grace);
     const auto first = co_await (wait_exited() || timer.async_wait(asio::use_awaitable));
     if (first.index() == 1) {

@@ -67,6 +67,25 @@ TEST(LifecycleTest, HungHealthCheckGetsTheWorkerRestarted) {
   EXPECT_EQ(router.model_status("other").value()["pid"], other_pid);
 }
 
+// S5: a frozen worker (SIGSTOP) fails its probes, is stopped and restarted; the SIGCONT sent
+// with SIGTERM lets it exit on SIGTERM rather than wait for SIGKILL, and it is reaped.
+TEST(LifecycleTest, StoppedWorkerIsRestartedAndReaped) {
+  TestRouter router(model_yaml("m") + model_yaml("other"));
+  const int pid = router.wait_ready("m")["pid"];
+  const int other_pid = router.wait_ready("other")["pid"];
+  ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+
+  const json back = router.wait_model(
+      "m", [&](const json& s) { return s["state"] == "ready" && s["pid"] != pid; },
+      "restarted after freezing");
+  EXPECT_EQ(back["restarts"], 1);
+  EXPECT_FALSE(process_exists(pid)) << "the frozen worker was not reaped";
+  EXPECT_EQ(router.process().log_text().find("sending SIGKILL"), std::string::npos)
+      << "SIGTERM alone did not reach the stopped worker";
+  EXPECT_EQ(router.chat("m").status, 200);
+  EXPECT_EQ(router.model_status("other").value()["pid"], other_pid);
+}
+
 TEST(LifecycleTest, CrashLoopEndsInFailedAnd503UntilAnOperatorRestartsIt) {
   TempDir dir;
   const auto crash_file = dir.write("crash", "");
