@@ -91,6 +91,37 @@ INSTANTIATE_TEST_SUITE_P(Triggers, ReloadTest,
                            return info.param == Trigger::sighup ? "Sighup" : "AdminPost";
                          });
 
+// P7: a model a reload removes while it streams keeps its stream to the end, byte for byte; new
+// requests for it get 404 at once, and its worker is stopped only once the stream is done.
+TEST(ReloadDrainTest, RemovedModelFinishesItsStreamThenItsWorkerStops) {
+  TestRouter router(model_yaml("going", {"--sse-events", "40", "--sse-interval", "100"}) +
+                    model_yaml("staying"));
+  const int going_pid = router.wait_ready("going")["pid"];
+  router.wait_ready("staying");
+  SseStream stream(router.port(), "POST", "/v1/chat/completions",
+                   R"({"model":"going","stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_EQ(stream.status(), 200) << stream.body();
+  ASSERT_TRUE(stream.next_event());
+
+  router.rewrite_config(model_yaml("staying"));
+  router.process().send_signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return router.chat("going").status == 404; }, kLongWait));
+  EXPECT_TRUE(process_alive(going_pid)) << "stopped while its stream was open";
+
+  int events = 1;
+  std::string last;
+  while (auto event = stream.next_event()) {
+    ++events;
+    last = event->data;
+  }
+  EXPECT_EQ(stream.end(), StreamEnd::complete);
+  EXPECT_EQ(events, 41) << stream.body();
+  EXPECT_EQ(last, "[DONE]");
+  EXPECT_TRUE(wait_until([&] { return !process_alive(going_pid); }, 5s))
+      << "the removed model's worker outlived its stream";
+  EXPECT_EQ(router.chat("staying").status, 200);
+}
+
 TEST(SighupTest, SighupRightAfterStartupIsNotFatal) {
   // router.json is written before the workers spawn: a reload asked for at once must find the
   // signal handled (it used to kill the router).

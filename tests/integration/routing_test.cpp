@@ -133,6 +133,33 @@ TEST_F(RoutingTest, UnknownModelIs404ListingKnownModels) {
   EXPECT_EQ(error["code"], "model_not_found");
 }
 
+// X6: a model name is only ever looked up among the configured ones, in a request body or in a
+// URL, whatever it looks like as a path: nothing is opened, nothing reaches a worker.
+TEST_F(RoutingTest, PathLikeModelNamesAreUnknownModelsEverywhere) {
+  router_.wait_ready("chat");
+  const std::vector<std::string> names = {"../chat",      "../../etc/passwd",          "/etc/passwd",
+                                          "%2e%2e%2fchat", "chat/../chat",              "./chat",
+                                          std::string("chat\0x", 6)};
+  for (const std::string& name : names) {
+    SCOPED_TRACE(name);
+    const HttpResponse chat = router_.chat(name);
+    EXPECT_EQ(chat.status, 404) << chat.body;
+    EXPECT_EQ(chat.body.find("root:"), std::string::npos);
+  }
+  const std::uint16_t admin = router_.admin_port();
+  for (const char* target :
+       {"/admin/models/..%2f..%2fetc%2fpasswd/logs", "/admin/models/../../etc/passwd/logs",
+        "/admin/models/%2e%2e/logs", "/admin/models/chat%00/logs", "/admin/models//etc/passwd",
+        "/v1/models/..%2fchat", "/v1/models/../../etc/passwd"}) {
+    SCOPED_TRACE(target);
+    const HttpResponse response = http_request(
+        std::string_view(target).starts_with("/admin") ? admin : router_.port(), "GET", target);
+    EXPECT_EQ(response.status, 404) << response.body;
+    EXPECT_EQ(response.body.find("root:"), std::string::npos);
+  }
+  EXPECT_EQ(router_.worker_stats("chat")["requests"], 0);
+}
+
 TEST_F(RoutingTest, RequestsWithoutAUsableModelFieldAre400AndReachNoWorker) {
   router_.wait_ready("chat");
   router_.wait_ready("aud");
