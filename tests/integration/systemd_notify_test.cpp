@@ -1,7 +1,7 @@
 // The router under a stand-in for systemd: NOTIFY_SOCKET names a unix datagram socket this test
 // has bound, so every sd_notify() message lands here. READY=1 comes once the listeners are
-// bound, STATUS= counts ready and failed models, and WATCHDOG=1 is sent only when WATCHDOG_USEC
-// asks for it.
+// bound, STATUS= counts ready and failed models, WATCHDOG=1 is sent only when WATCHDOG_USEC
+// asks for it, and a file that cannot be served sends nothing and starts nothing.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -44,6 +44,12 @@ class NotifySocket {
 
   const std::filesystem::path& path() const { return path_; }
   const std::vector<std::string>& received() const { return received_; }
+  // Everything that arrives within `timeout` of the last message.
+  const std::vector<std::string>& drain(std::chrono::milliseconds timeout) {
+    while (receive(timeout)) {
+    }
+    return received_;
+  }
 
   // The index in received() of the first message from `from` on that contains `part`, waiting
   // for more as needed; throws with everything received when none came within kLongWait.
@@ -166,6 +172,35 @@ TEST(SystemdNotifyTest, WatchdogIsPingedWhenWatchdogUsecIsSet) {
   const std::size_t first = notify.wait_for("WATCHDOG=1");
   const std::size_t second = notify.wait_for("WATCHDOG=1", first + 1);
   EXPECT_EQ(notify.received()[second], "WATCHDOG=1");
+}
+
+// S12: a file that cannot be served stops the start: exit 1 naming file and line, no READY=1
+// for systemd (which then reports the start as failed), no worker spawned, no router.json.
+TEST(SystemdNotifyTest, BadConfigAtStartExitsOneWithoutReadyOrSpawning) {
+  TempDir dir;
+  const auto spawned = dir.path() / "spawned";
+  const std::string marker_model = "  marker:\n    command: [\"/bin/sh\", \"-c\", " +
+                                   yaml_quote("touch " + spawned.string() + "; exec sleep 30") +
+                                   "]\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {"broken YAML", marker_model + "  other: [1, 2\n"},
+      {"unknown type", marker_model + "  v:\n    type: video\n    command: [\"/bin/true\"]\n"},
+      {"duplicate name", marker_model + model_yaml("twice") + model_yaml("twice")},
+      {"missing binary", marker_model + "  gone:\n    command: [\"/nonexistent/worker\"]\n"},
+  };
+  for (const auto& [what, models] : cases) {
+    SCOPED_TRACE(what);
+    NotifySocket notify(dir.path() / ("notify-" + std::to_string(&what - &cases[0].first)));
+    const ScopedEnv env("NOTIFY_SOCKET", notify.path().string());
+    const auto runtime_dir = dir.path() / "run";
+    const auto file = dir.write("bad.yaml", router_config(runtime_dir, models));
+    const RouterExit exit = run_router_to_exit({"--config", file.string()});
+    EXPECT_EQ(exit.code, 1) << exit.output;
+    EXPECT_THAT(exit.output, HasSubstr(file.string() + ":"));
+    EXPECT_THAT(notify.drain(std::chrono::milliseconds(200)), Not(Contains(HasSubstr("READY=1"))));
+    EXPECT_FALSE(std::filesystem::exists(spawned)) << "a worker was spawned";
+    EXPECT_FALSE(std::filesystem::exists(runtime_dir / "router.json"));
+  }
 }
 
 }  // namespace
