@@ -11,6 +11,7 @@ packages=(
   libboost1.81-dev libboost-filesystem1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
   nodejs npm
 )
 # Engines list their own packages beside this script.

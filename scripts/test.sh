@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite: the release build with every engine, the end-to-end
-# suite (the OpenAI Node SDK against that build), then the router and its tests again under
-# AddressSanitizer + UndefinedBehaviorSanitizer.
+# suite (the OpenAI Node SDK against that build), the router and its tests again under
+# AddressSanitizer + UndefinedBehaviorSanitizer, then a minute of fuzzing of the request path.
 #
 #   scripts/test.sh
 set -euo pipefail
@@ -22,3 +22,6 @@ echo "== AddressSanitizer + UndefinedBehaviorSanitizer build and tests (router)"
 cmake --preset asan >/dev/null
 cmake --build --preset asan
 ctest --preset asan
+
+echo "== fuzzing the request path (libFuzzer, clang, ASan + UBSan)" >&2
+scripts/fuzz.sh
