@@ -142,8 +142,6 @@ std::size_t MessageParser::parse_header(std::string_view input, error_code& ec) 
   const std::size_t header_size = header_end(input.substr(0, header_limit_));
   if (header_size == std::string_view::npos) {
     ec = input.size() >= header_limit_ ? error::header_limit : error::need_more;
-    start_line_over_limit_ = ec == error::header_limit &&
-                             input.substr(0, header_limit_).find('\n') == std::string_view::npos;
     return empty_lines;
   }
   // Every line ends with CRLF; a bare CR is a control character inside a line, refused below.

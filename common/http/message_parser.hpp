@@ -64,8 +64,6 @@ class MessageParser {
   void eager(bool on) { eager_ = on; }
 
   bool got_some() const { return got_some_; }
-  // After error::header_limit: whether the start line alone was longer than the limit.
-  bool start_line_over_limit() const { return start_line_over_limit_; }
   bool is_header_done() const { return state_ != State::header; }
   bool is_done() const { return state_ == State::done; }
   // After the header: whether the connection can carry another message.
@@ -122,7 +120,6 @@ class MessageParser {
   State state_ = State::header;
   bool eager_ = false;
   bool got_some_ = false;
-  bool start_line_over_limit_ = false;
   std::size_t scanned_ = 0;  // where the search for the blank line resumes
   unsigned version_ = 11;
   bool no_body_ = false;

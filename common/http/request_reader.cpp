@@ -45,11 +45,16 @@ ReadResult refuse_parse_error(const error_code& ec) {
 }
 
 // Why a header was refused: the parser's own answer (framing, too many fields), a request line
-// over the header limit (414, as nginx answers), or the parse error.
+// over the header limit (414, as nginx answers), or the parse error. A header refused for its
+// size is still all in `buffer`.
 ReadResult refuse_header(const RequestParser& parser, const error_code& ec,
-                         std::uint64_t header_limit) {
+                         const beast::flat_buffer& buffer, std::uint64_t header_limit) {
   if (parser.refusal()) return refuse(*parser.refusal());
-  if (ec == bhttp::error::header_limit && parser.start_line_over_limit()) {
+  const std::string_view unread(static_cast<const char*>(buffer.data().data()), buffer.size());
+  // Empty lines before the request line, which the parser skips, are not part of it.
+  const std::size_t start = std::min(unread.find_first_not_of("\r\n"), unread.size());
+  if (ec == bhttp::error::header_limit &&
+      unread.substr(start, header_limit).find('\n') == std::string_view::npos) {
     return refuse(ErrorKind::uri_too_long, "request line longer than the limit of " +
                                                std::to_string(header_limit) + " bytes");
   }
@@ -112,7 +117,7 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& de
         co_return refuse(ErrorKind::request_timeout, "timed out reading the request header");
       }
       if (ec == bhttp::error::end_of_stream) co_return closed();
-      co_return refuse_header(parser, ec, limits.max_header_bytes);
+      co_return refuse_header(parser, ec, buffer, limits.max_header_bytes);
     }
   }
 

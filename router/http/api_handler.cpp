@@ -141,6 +141,43 @@ registry::SupervisorPtr target_model(const Request& request, std::string_view pa
   return model;
 }
 
+// Throws the 503 for a model that is not ready and will not be in time for this request:
+// failed, out of service after failed requests, meant to stay down, or still not ready at
+// `deadline`. Out of the coroutine, whose frame would otherwise keep room for every message's
+// temporaries (and grow past what Asio recycles, a malloc per request).
+void refuse_unless_coming(const supervisor::Supervisor& model, ModelState state,
+                          SteadyClock::time_point deadline) {
+  const std::string& name = model.config().name;
+  if (state == ModelState::failed) {
+    // Why it failed (exit codes, paths, the worker's own words) is for the operator, on the
+    // admin listener and in the log; a client only learns that it did.
+    throw ApiError(ErrorKind::unavailable,
+                   "model '" + name + "' has failed and is not restarted; an operator can restart it",
+                   "model", "model_failed");
+  }
+  if (const auto until = model.ejected_until()) {
+    const auto left = std::chrono::ceil<std::chrono::seconds>(*until - SteadyClock::now());
+    throw ApiError(ErrorKind::unavailable,
+                   "model '" + name + "' is out of service for " +
+                       std::to_string(std::max<std::int64_t>(left.count(), 1)) +
+                       "s more after requests in a row failed",
+                   "model", "model_ejected");
+  }
+  // Only a model meant to stay down is refused at once: during a restart, and before the first
+  // start, it passes through `stopping` and `stopped` on its way up.
+  if (!model.wants_running()) {
+    throw ApiError(ErrorKind::unavailable, "model '" + name + "' is stopped", "model",
+                   "model_stopped");
+  }
+  if (SteadyClock::now() >= deadline) {
+    throw ApiError(ErrorKind::unavailable,
+                   "model '" + name + "' is not ready (" +
+                       std::string(supervisor::to_string(state)) + ") after waiting " +
+                       std::to_string(model.config().queue_timeout.count() / 1000) + "s",
+                   "model", "model_not_ready");
+  }
+}
+
 }  // namespace
 
 ReadLimits ApiHandler::read_limits() const {
@@ -200,36 +237,7 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
       if (!model) throw unknown_model(model_name, context_.registry);
       const ModelState state = model->state();
       if (state == ModelState::ready) break;
-      const std::string& name = model->config().name;
-      if (state == ModelState::failed) {
-        // Why it failed (exit codes, paths, the worker's own words) is for the operator, on the
-        // admin listener and in the log; a client only learns that it did.
-        throw ApiError(ErrorKind::unavailable,
-                       "model '" + name +
-                           "' has failed and is not restarted; an operator can restart it",
-                       "model", "model_failed");
-      }
-      // Only a model meant to stay down is refused at once: during a restart, and before the
-      // first start, it passes through `stopping` and `stopped` on its way up.
-      if (const auto until = model->ejected_until()) {
-        const auto left = std::chrono::ceil<std::chrono::seconds>(*until - SteadyClock::now());
-        throw ApiError(ErrorKind::unavailable,
-                       "model '" + name + "' is out of service for " +
-                           std::to_string(std::max<std::int64_t>(left.count(), 1)) +
-                           "s more after requests in a row failed",
-                       "model", "model_ejected");
-      }
-      if (!model->wants_running()) {
-        throw ApiError(ErrorKind::unavailable, "model '" + name + "' is stopped", "model",
-                       "model_stopped");
-      }
-      if (SteadyClock::now() >= deadline) {
-        throw ApiError(ErrorKind::unavailable,
-                       "model '" + name + "' is not ready (" +
-                           std::string(supervisor::to_string(state)) + ") after waiting " +
-                           std::to_string(model->config().queue_timeout.count() / 1000) + "s",
-                       "model", "model_not_ready");
-      }
+      refuse_unless_coming(*model, state, deadline);
       if (watch.gone()) {
         client_gone = true;
         break;

@@ -264,19 +264,6 @@ TEST(RequestParser, AHundredFieldsPassAndOneMoreIsRefusedWith431) {
   EXPECT_THAT(more.refusal()->what(), HasSubstr("more than 100 header fields"));
 }
 
-TEST(RequestParser, ARequestLineOverTheLimitIsToldApartFromLongFields) {
-  Request request;
-  RequestParser line(kHeaderLimit, request);
-  EXPECT_EQ(feed(line, "GET /" + std::string(kHeaderLimit, 'a') + " HTTP/1.1\r\nHost: r\r\n\r\n"),
-            bhttp::error::header_limit);
-  EXPECT_TRUE(line.start_line_over_limit());
-
-  RequestParser fields(kHeaderLimit, request);
-  EXPECT_EQ(feed(fields, "GET /a HTTP/1.1\r\nX-Pad: " + std::string(kHeaderLimit, 'p') + "\r\n\r\n"),
-            bhttp::error::header_limit);
-  EXPECT_FALSE(fields.start_line_over_limit());
-}
-
 TEST(RequestParser, BodyPastTheLimitIsRefused) {
   Request request;
   RequestParser parser(kHeaderLimit, request);

@@ -196,6 +196,24 @@ TEST_F(RequestReaderTest, HeaderOverTheLimitIs431) {
   EXPECT_EQ(result.error->kind, ErrorKind::headers_too_large);
 }
 
+TEST_F(RequestReaderTest, RequestLineOverTheLimitIs414) {
+  limits_.max_header_bytes = 1024;
+  // Empty lines first: skipped, they are not part of the line.
+  const ReadResult line =
+      exchange("\r\n\r\nGET /" + std::string(3000, 'a') + " HTTP/1.1\r\nHost: r\r\n\r\n");
+  expect_refused(line, 414);
+  EXPECT_EQ(line.error->kind, ErrorKind::uri_too_long);
+  EXPECT_NE(std::string(line.error->what()).find("1024"), std::string::npos) << line.error->what();
+}
+
+TEST_F(RequestReaderTest, LongLineWithinTheLimitThenLongFieldsIs431) {
+  limits_.max_header_bytes = 1024;
+  const ReadResult fields =
+      exchange("GET /" + std::string(900, 'a') + " HTTP/1.1\r\nX-Pad: " + std::string(300, 'p') +
+               "\r\n\r\n");
+  expect_refused(fields, 431);
+}
+
 TEST_F(RequestReaderTest, ContentLengthAboveTheLimitIs413WithoutReadingTheBody) {
   limits_.body_limit = [](const Request&) -> std::uint64_t { return 100; };
   // Only the header is sent: were the body awaited, this would end in a 408 after body_timeout.
