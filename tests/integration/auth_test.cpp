@@ -55,6 +55,49 @@ TEST(AuthTest, ApiKeysGuardTheApiAndNeverReachTheWorker) {
   EXPECT_EQ(http_request(port, "GET", "/healthz").status, 200);
 }
 
+// X2, X4: every route of the API, whatever its method, needs the key; malformed credentials
+// (non-ASCII, a scheme with no token, a key with a space after it) never pass as anonymous.
+TEST(AuthTest, EveryRouteNeedsTheKeyAndNoMalformedCredentialPasses) {
+  TestRouter router(model_yaml("m"), "api_keys: [\"inference-key\"]\n");
+  router.wait_ready("m");
+  const std::uint16_t port = router.port();
+  const std::vector<std::pair<std::string, std::string>> routes = {
+      {"GET", "/v1/models"},
+      {"GET", "/v1/models/m"},
+      {"POST", "/v1/chat/completions"},
+      {"POST", "/v1/completions"},
+      {"POST", "/v1/embeddings"},
+      {"POST", "/v1/images/generations"},
+      {"POST", "/v1/images/edits"},
+      {"POST", "/v1/images/variations"},
+      {"POST", "/v1/audio/transcriptions"},
+      {"POST", "/v1/audio/translations"},
+      {"POST", "/v1/audio/speech"},
+      {"DELETE", "/v1/models/m"},
+      {"OPTIONS", "/v1/chat/completions"},
+      {"GET", "/v1/chat/completions"},
+      {"POST", "/v1/nothing-here"},
+      {"GET", "/admin/models"},
+  };
+  const std::vector<std::pair<std::string, Headers>> credentials = {
+      {"none", {}},
+      {"wrong", {{"Authorization", "Bearer nope"}}},
+      {"non-ASCII", {{"Authorization", "Bearer \xd0\xba\xd0\xbb\xd1\x8e\xd1\x87"}}},
+      {"non-ASCII after the key", {{"Authorization", "Bearer inference-key\xc3\xa9"}}},
+      {"key then space", {{"Authorization", "Bearer inference-key x"}}},
+      {"scheme only", {{"Authorization", "Bearer"}}},
+      {"lower-case scheme, empty", {{"Authorization", "bearer "}}},
+  };
+  const std::string body = R"({"model":"m","messages":[{"role":"user","content":"hi"}]})";
+  for (const auto& [method, target] : routes) {
+    for (const auto& [what, headers] : credentials) {
+      expect_401(http_request(port, method, target, method == "POST" ? body : "", headers),
+                 method + " " + target + " with " + what + " credentials");
+    }
+  }
+  EXPECT_EQ(router.worker_stats("m")["requests"], 0) << "a refused request reached the worker";
+}
+
 TEST(AuthTest, AdminKeysAndInferenceKeysAreNotInterchangeable) {
   TestRouter router(model_yaml("m"), "api_keys: [\"inference-key\"]\nadmin_keys: [\"admin-key\"]\n",
                     kAdmin);
