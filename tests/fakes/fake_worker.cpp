@@ -206,7 +206,12 @@ class Worker {
         }
       }
     }
-    co_return co_await reply(stream, request, 200, echo_json(request, body).dump());
+    json echo = echo_json(request, body);
+    // A large answer on request: {"reply_bytes": N} pads the echo with N bytes.
+    if (const int pad = body.is_object() ? int_field(body, "reply_bytes", 0) : 0; pad > 0) {
+      echo["padding"] = std::string(static_cast<std::size_t>(pad), 'x');
+    }
+    co_return co_await reply(stream, request, 200, echo.dump());
   }
 
   // Chunked SSE: `count` events spaced by --sse-interval, then [DONE] (or _exit(1) when `crash`).

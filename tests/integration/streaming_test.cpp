@@ -177,6 +177,32 @@ TEST(StreamingTest, StreamSilentForStreamIdleTimeoutEndsWithAnErrorEvent) {
       << router.worker_stats("m").dump();
 }
 
+// P5: only silence ends a stream, never its length: a stream much longer than
+// stream_idle_timeout, an answer that comes after a silence just under it, and an answer of
+// 12 MiB (over Beast's 8 MiB default for responses) all go through whole.
+TEST(StreamingTest, LongStreamsSlowAnswersAndLargeAnswersAreNotCut) {
+  TestRouter router(model_yaml("m", {"--sse-events", "30", "--sse-interval", "100"}),
+                    "limits: {stream_idle_timeout: 1s}\n");
+  router.wait_ready("m");
+
+  SseStream stream(router.port(), "POST", "/v1/chat/completions", chat_body({{"stream", true}}), {},
+                   kLongWait);
+  int events = 0;
+  while (auto event = stream.next_event(kLongWait)) ++events;
+  EXPECT_EQ(stream.end(), StreamEnd::complete);
+  EXPECT_EQ(events, 31) << "30 events over 3 s, then [DONE]";
+
+  const HttpResponse slow = router.chat("m", {{"delay_ms", 700}});
+  EXPECT_EQ(slow.status, 200) << slow.body;
+
+  constexpr int kLarge = 12 << 20;
+  const HttpResponse large = router.post("/v1/chat/completions", "m",
+                                         {{"messages", json::array()}, {"reply_bytes", kLarge}},
+                                         {}, std::chrono::seconds(60));
+  ASSERT_EQ(large.status, 200) << large.body.substr(0, 300);
+  EXPECT_EQ(large.json()["padding"].get<std::string>().size(), static_cast<std::size_t>(kLarge));
+}
+
 TEST(StreamingTest, RequestSilentForStreamIdleTimeoutIsA504) {
   TestRouter router = silent_worker_router();
   router.wait_ready("m");
