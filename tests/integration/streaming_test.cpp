@@ -105,6 +105,27 @@ TEST(StreamingTest, ClientLeavingADelayedRequestClosesTheUpstream) {
       wait_until([&] { return router.model_status("m").value()["requests_in_flight"] == 0; }, 5s));
 }
 
+// P3 for a request still waiting for its model to load: the client that leaves is noticed
+// while it waits, its request never reaches the worker, and it leaves nothing in flight.
+TEST(StreamingTest, ClientLeavingWhileItsModelLoadsIsNeverForwarded) {
+  TestRouter router(model_yaml("m", {"--load-delay", "2000"}));
+  const std::string body = chat_body({{"stream", true}});
+  RawConnection client(router.port());
+  client.send(
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
+      "Content-Type: application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
+  ASSERT_NE(router.model_status("m").value()["state"], "ready");
+  client.close();
+
+  EXPECT_TRUE(wait_until(
+      [&] { return router.process().log_text().find("client-gone") != std::string::npos; }, 5s))
+      << router.process().log_text();
+  router.wait_ready("m");
+  EXPECT_EQ(router.worker_stats("m")["requests"], 0) << "the departed client's request was sent";
+  EXPECT_EQ(router.model_status("m").value()["requests_in_flight"], 0);
+}
+
 TEST(StreamingTest, WorkerDyingMidStreamEndsTheStreamWithAnErrorEvent) {
   TestRouter router(model_yaml("m", {"--sse-interval", "100"}));
   const int first_pid = router.wait_ready("m")["pid"];
