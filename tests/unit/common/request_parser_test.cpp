@@ -264,6 +264,24 @@ TEST(RequestParser, AHundredFieldsPassAndOneMoreIsRefusedWith431) {
   EXPECT_THAT(more.refusal()->what(), HasSubstr("more than 100 header fields"));
 }
 
+// Found by the fuzzer: the room reserved for a body came from the client's Content-Length alone.
+TEST(RequestParser, ABodyReservesNoMoreThanItsLimitOrSixtyFourMiB) {
+  const std::string head = "POST /a HTTP/1.1\r\nHost: r\r\nContent-Length: 1000000000000000\r\n\r\n";
+  Request request;
+  RequestParser unlimited(kHeaderLimit, request);
+  unlimited.eager(true);
+  EXPECT_EQ(feed(unlimited, head + "xyz"), bhttp::error::need_more);
+  EXPECT_EQ(request.body(), "xyz");
+  EXPECT_LE(request.body().capacity(), 64u << 20);
+
+  Request limited_request;
+  RequestParser limited(kHeaderLimit, limited_request);
+  limited.eager(true);
+  limited.body_limit(1000);
+  EXPECT_EQ(feed(limited, head + "xyz"), bhttp::error::need_more);
+  EXPECT_LE(limited_request.body().capacity(), 1000u);
+}
+
 TEST(RequestParser, BodyPastTheLimitIsRefused) {
   Request request;
   RequestParser parser(kHeaderLimit, request);
