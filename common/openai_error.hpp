@@ -9,21 +9,21 @@
 namespace switchyard {
 
 enum class ErrorKind {
-  invalid_request,      // 400
-  unauthorized,         // 401
-  forbidden,            // 403
-  not_found,            // 404
-  method_not_allowed,   // 405
-  request_timeout,      // 408
-  payload_too_large,    // 413
-  uri_too_long,         // 414
-  headers_too_large,    // 431
-  too_many_requests,    // 429
-  internal,             // 500
-  not_implemented,      // 501
-  bad_gateway,          // 502
-  unavailable,          // 503
-  gateway_timeout,      // 504
+  invalid_request,     // 400
+  unauthorized,        // 401
+  forbidden,           // 403
+  not_found,           // 404
+  method_not_allowed,  // 405
+  request_timeout,     // 408
+  payload_too_large,   // 413
+  uri_too_long,        // 414
+  headers_too_large,   // 431
+  too_many_requests,   // 429
+  internal,            // 500
+  not_implemented,     // 501
+  bad_gateway,         // 502
+  unavailable,         // 503
+  gateway_timeout,     // 504
 };
 
 int http_status(ErrorKind kind);

@@ -75,9 +75,8 @@ int App::run() {
         io_.get_executor(), http::make_endpoint(config.listen.host, config.listen.port),
         api_handler_, static_cast<std::size_t>(config.limits.max_connections));
     admin_listener_ = std::make_unique<http::Listener>(
-        io_.get_executor(),
-        http::make_endpoint(config.admin_listen.host, config.admin_listen.port), admin_handler_,
-        static_cast<std::size_t>(config.limits.max_connections));
+        io_.get_executor(), http::make_endpoint(config.admin_listen.host, config.admin_listen.port),
+        admin_handler_, static_cast<std::size_t>(config.limits.max_connections));
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;

@@ -42,8 +42,7 @@ std::string host_name_problem(std::string_view host) {
 std::string origin_problem(std::string_view origin) {
   if (origin == "*" || origin == "null") return "";
   const std::size_t scheme_end = origin.find("://");
-  if (scheme_end == std::string_view::npos || scheme_end == 0 ||
-      scheme_end + 3 == origin.size()) {
+  if (scheme_end == std::string_view::npos || scheme_end == 0 || scheme_end + 3 == origin.size()) {
     return "is not an origin: expected scheme://host[:port], e.g. http://chat.lan:3000";
   }
   if (origin.find('/', scheme_end + 3) != std::string_view::npos) {

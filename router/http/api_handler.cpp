@@ -151,9 +151,10 @@ void refuse_unless_coming(const supervisor::Supervisor& model, ModelState state,
   if (state == ModelState::failed) {
     // Why it failed (exit codes, paths, the worker's own words) is for the operator, on the
     // admin listener and in the log; a client only learns that it did.
-    throw ApiError(ErrorKind::unavailable,
-                   "model '" + name + "' has failed and is not restarted; an operator can restart it",
-                   "model", "model_failed");
+    throw ApiError(
+        ErrorKind::unavailable,
+        "model '" + name + "' has failed and is not restarted; an operator can restart it", "model",
+        "model_failed");
   }
   if (const auto until = model.ejected_until()) {
     const auto left = std::chrono::ceil<std::chrono::seconds>(*until - SteadyClock::now());
@@ -210,8 +211,7 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
   std::unique_ptr<ApiError> failure;  // on the heap: the frame is kept small (see above)
 
   try {
-    check_request_origin(request, config.listen.host, config.allowed_hosts,
-                         config.allowed_origins);
+    check_request_origin(request, config.listen.host, config.allowed_hosts, config.allowed_origins);
     if (path == "/healthz" && request.method() == bhttp::verb::get) {
       status = 200;
       co_return co_await write_response(connection, 200, R"({"status":"ok"})",

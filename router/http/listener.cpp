@@ -20,8 +20,8 @@ tcp::endpoint make_endpoint(const std::string& host, std::uint16_t port) {
   return {asio::ip::make_address(host), port};
 }
 
-Listener::Listener(asio::any_io_executor executor, const tcp::endpoint& endpoint,
-                   Handler& handler, std::size_t max_connections)
+Listener::Listener(asio::any_io_executor executor, const tcp::endpoint& endpoint, Handler& handler,
+                   std::size_t max_connections)
     : acceptor_(executor), handler_(handler), max_connections_(max_connections) {
   boost::system::error_code ec;
   acceptor_.open(endpoint.protocol(), ec);

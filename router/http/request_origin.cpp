@@ -59,8 +59,10 @@ bool host_allowed(std::string_view host_field, std::string_view listen_host,
 
 bool origin_allowed(std::string_view origin, const std::vector<std::string>& allowed_origins) {
   if (listed(origin, allowed_origins)) return true;
-  for (const std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
-    if (origin.size() > scheme.size() && boost::beast::iequals(origin.substr(0, scheme.size()), scheme)) {
+  for (const std::string_view scheme :
+       {std::string_view("http://"), std::string_view("https://")}) {
+    if (origin.size() > scheme.size() &&
+        boost::beast::iequals(origin.substr(0, scheme.size()), scheme)) {
       const std::string_view host = host_name_of(origin.substr(scheme.size()));
       return is_local_name(host) || config::is_loopback_host(host);
     }
@@ -75,16 +77,16 @@ void check_request_origin(const Request& request, std::string_view listen_host,
   if (!host_allowed(host, listen_host, allowed_hosts)) {
     throw ApiError(ErrorKind::forbidden,
                    "Host '" + std::string(host_name_of(host)) +
-                        "' is not a name of this server; add it to allowed_hosts to accept it",
-                    std::nullopt, "host_not_allowed");
+                       "' is not a name of this server; add it to allowed_hosts to accept it",
+                   std::nullopt, "host_not_allowed");
   }
   // Browsers send one Origin; an empty one is no browser's.
   const std::string_view origin = request[FieldName::origin];
   if (!origin.empty() && !origin_allowed(origin, allowed_origins)) {
     throw ApiError(ErrorKind::forbidden,
                    "requests from the web page at '" + std::string(origin) +
-                        "' are refused; add its origin to allowed_origins to accept them",
-                    std::nullopt, "origin_not_allowed");
+                       "' are refused; add its origin to allowed_origins to accept them",
+                   std::nullopt, "origin_not_allowed");
   }
 }
 

@@ -71,7 +71,8 @@ std::string Metrics::prometheus_text(const registry::Registry& registry) const {
   using Snapshot = supervisor::ModelSnapshot;
   family("switchyard_model_ready", "gauge",
          [](const Snapshot& s) { return s.state == supervisor::ModelState::ready ? 1 : 0; });
-  family("switchyard_model_restarts_total", "counter", [](const Snapshot& s) { return s.restarts; });
+  family("switchyard_model_restarts_total", "counter",
+         [](const Snapshot& s) { return s.restarts; });
   family("switchyard_model_ejections_total", "counter",
          [](const Snapshot& s) { return s.ejections; });
   family("switchyard_model_in_flight", "gauge", [](const Snapshot& s) { return s.in_flight; });

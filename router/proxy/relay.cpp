@@ -1,9 +1,9 @@
 #include "router/proxy/relay.hpp"
 
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/http.hpp>
 #include <algorithm>
 #include <array>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http.hpp>
 #include <charconv>
 #include <memory>
 #include <optional>

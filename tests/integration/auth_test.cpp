@@ -155,12 +155,11 @@ TEST(AuthTest, RequestsFromPagesOfOtherSitesAreRefusedOnBothListeners) {
 
   refused(http_request(port, "POST", "/v1/chat/completions", chat, rebound), "host_not_allowed",
           "rebound chat");
-  refused(http_request(port, "GET", "/v1/models", {}, rebound), "host_not_allowed",
-          "rebound list");
+  refused(http_request(port, "GET", "/v1/models", {}, rebound), "host_not_allowed", "rebound list");
   refused(http_request(port, "POST", "/v1/chat/completions", chat, cross_site),
           "origin_not_allowed", "cross-site chat");
-  refused(admin_post(admin, "/admin/models/m/stop", {{"Host", "evil.example"}}),
-          "host_not_allowed", "rebound stop");
+  refused(admin_post(admin, "/admin/models/m/stop", {{"Host", "evil.example"}}), "host_not_allowed",
+          "rebound stop");
   refused(admin_get(admin, "/ready", {{"Host", "evil.example"}}), "host_not_allowed",
           "rebound ready");
   refused(admin_post(admin, "/admin/models/m/stop", cross_site), "origin_not_allowed",
@@ -169,10 +168,9 @@ TEST(AuthTest, RequestsFromPagesOfOtherSitesAreRefusedOnBothListeners) {
   EXPECT_EQ(router.model_status("m").value()["state"], "ready") << "a refused stop stopped it";
 
   // Local names and pages are served; no answer ever carries Access-Control-Allow-Origin.
-  const HttpResponse local =
-      http_request(port, "POST", "/v1/chat/completions", chat,
-                   {{"Host", "localhost:" + std::to_string(port)},
-                    {"Origin", "http://localhost:3000"}});
+  const HttpResponse local = http_request(
+      port, "POST", "/v1/chat/completions", chat,
+      {{"Host", "localhost:" + std::to_string(port)}, {"Origin", "http://localhost:3000"}});
   EXPECT_EQ(local.status, 200) << local.body;
   answers.push_back(local);
   for (const HttpResponse& answer : answers) {
@@ -186,10 +184,10 @@ TEST(AuthTest, RequestsFromPagesOfOtherSitesAreRefusedOnBothListeners) {
   const Headers named{{"Host", "Router.LAN:" + std::to_string(port)}};
   EXPECT_TRUE(wait_until(
       [&] { return http_request(port, "GET", "/v1/models", {}, named).status == 200; }, kLongWait));
-  EXPECT_EQ(http_request(port, "POST", "/v1/chat/completions", chat,
-                         {{"Origin", "http://chat.lan:3000"}})
-                .status,
-            200);
+  EXPECT_EQ(
+      http_request(port, "POST", "/v1/chat/completions", chat, {{"Origin", "http://chat.lan:3000"}})
+          .status,
+      200);
   EXPECT_EQ(admin_get(admin, "/admin/models", {{"Host", "router.lan"}}).status, 200);
   refused(http_request(port, "GET", "/v1/models", {}, rebound), "host_not_allowed",
           "rebound after reload");
@@ -204,10 +202,11 @@ TEST(AuthTest, RequestsFromPagesOfOtherSitesAreRefusedOnBothListeners) {
 TEST(AuthTest, KeysAppearInNoLogAdminOutputOrErrorBody) {
   TempDir dir;
   const std::filesystem::path runtime_dir = dir.path() / "run";
-  RouterProcess router(router_binary_path(),
-                       router_config(runtime_dir, model_yaml("m"),
-                                     "api_keys: [\"SECRET-api\"]\nadmin_keys: [\"SECRET-admin\"]\n"),
-                       runtime_dir, std::chrono::seconds(20), {"--log-level", "debug"});
+  RouterProcess router(
+      router_binary_path(),
+      router_config(runtime_dir, model_yaml("m"),
+                    "api_keys: [\"SECRET-api\"]\nadmin_keys: [\"SECRET-admin\"]\n"),
+      runtime_dir, std::chrono::seconds(20), {"--log-level", "debug"});
   const Headers api{{"Authorization", "Bearer SECRET-api"}};
   const Headers admin{{"Authorization", "Bearer SECRET-admin"}};
   ASSERT_TRUE(wait_until(
@@ -247,9 +246,10 @@ TEST(AuthTest, KeysAppearInNoLogAdminOutputOrErrorBody) {
                               std::chrono::seconds(5)));
   const std::uint16_t admin_port = router.admin_port();
   keep(admin_get(admin_port, "/admin/models", api));
-  keep(admin_get(admin_port, "/admin/models?key=SECRET-query", {{"Authorization", "Bearer SECRET-x"}}));
-  for (const auto* target : {"/admin/models", "/admin/models/m/logs?tail=1000", "/metrics", "/ready",
-                             "/health"}) {
+  keep(admin_get(admin_port, "/admin/models?key=SECRET-query",
+                 {{"Authorization", "Bearer SECRET-x"}}));
+  for (const auto* target :
+       {"/admin/models", "/admin/models/m/logs?tail=1000", "/metrics", "/ready", "/health"}) {
     const HttpResponse response = keep(admin_get(admin_port, target, admin));
     EXPECT_EQ(response.status, 200) << target << ": " << response.body;
   }

@@ -157,8 +157,9 @@ TEST(LifecycleTest, WorkerFailingEveryRequestIsRestartedThoughItsHealthAnswers) 
 }
 
 TEST(LifecycleTest, BusyAnswersAndClientErrorsNeverRestartAWorker) {
-  TestRouter router(model_yaml("busy", {"--fail-status", "503"}, "health: {max_failed_requests: 2}") +
-                    model_yaml("picky", {"--fail-status", "400"}, "health: {max_failed_requests: 2}"));
+  TestRouter router(
+      model_yaml("busy", {"--fail-status", "503"}, "health: {max_failed_requests: 2}") +
+      model_yaml("picky", {"--fail-status", "400"}, "health: {max_failed_requests: 2}"));
   const int busy_pid = router.wait_ready("busy")["pid"];
   const int picky_pid = router.wait_ready("picky")["pid"];
   for (int i = 0; i < 4; ++i) {

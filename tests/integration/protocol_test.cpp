@@ -100,7 +100,8 @@ class ProtocolTest : public ::testing::Test {
 
 TEST_F(ProtocolTest, HeaderBlockOverTheLimitIs431) {
   const std::string filler(5000, 'x');
-  expect_refused("GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-Filler: " + filler + "\r\n\r\n", 431);
+  expect_refused("GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-Filler: " + filler + "\r\n\r\n",
+                 431);
   // Many small headers count the same as one big one.
   std::string many = "GET /v1/models HTTP/1.1\r\nHost: localhost\r\n";
   for (int i = 0; i < 200; ++i) many += "X-H" + std::to_string(i) + ": 0123456789abcdef\r\n";
@@ -123,10 +124,11 @@ TEST_F(ProtocolTest, RequestLineOverTheLimitIs414AndMoreThanAHundredFieldsIs431)
 TEST_F(ProtocolTest, BadChunkSizesAre400AndClose) {
   for (const char* chunk : {"1x\r\n", "5 0\r\n", "10000000000000005\r\n", "5;e=\"a\nb\"\r\n"}) {
     SCOPED_TRACE(chunk);
-    expect_refused(std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
-                               "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n") +
-                       chunk + "hello\r\n0\r\n\r\n",
-                   400);
+    expect_refused(
+        std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
+                    "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n") +
+            chunk + "hello\r\n0\r\n\r\n",
+        400);
   }
   expect_still_serving();
 }
@@ -199,7 +201,8 @@ INSTANTIATE_TEST_SUITE_P(Framing, SmugglingTest, ::testing::ValuesIn(smuggling_a
 TEST_F(ProtocolTest, HeaderNotFinishedWithinHeaderTimeoutIs408) {
   const auto sent = Clock::now();
   // Half a header, then nothing.
-  expect_refused("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: appl", 408);
+  expect_refused("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: appl",
+                 408);
   EXPECT_GE(Clock::now() - sent, 450ms);
   EXPECT_LT(Clock::now() - sent, 8s);
   expect_still_serving();
@@ -207,11 +210,12 @@ TEST_F(ProtocolTest, HeaderNotFinishedWithinHeaderTimeoutIs408) {
 
 TEST_F(ProtocolTest, StillServesAfterEveryKindOfBadInput) {
   const int before = worker_requests();
+  expect_refused("GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-Filler: " +
+                     std::string(5000, 'x') + "\r\n\r\n",
+                 431);
   expect_refused(
-      "GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-Filler: " + std::string(5000, 'x') + "\r\n\r\n",
-      431);
-  expect_refused("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999\r\n\r\n",
-                 413);
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999\r\n\r\n",
+      413);
   for (const auto& attempt : smuggling_attempts()) {
     SCOPED_TRACE(attempt.name);
     expect_refused(attempt.bytes, attempt.status);

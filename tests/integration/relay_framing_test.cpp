@@ -154,7 +154,8 @@ std::string request_asking(std::string_view what) {
 // A whole request as the client sends it; the last of a connection asks to close it.
 std::string raw_post(std::string_view what, bool last) {
   const std::string body = request_asking(what);
-  return "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n" +
+  return "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+         "application/json\r\n" +
          std::string(last ? "Connection: close\r\n" : "") +
          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }

@@ -98,8 +98,9 @@ TEST(ReloadDrainTest, RemovedModelFinishesItsStreamThenItsWorkerStops) {
                     model_yaml("staying"));
   const int going_pid = router.wait_ready("going")["pid"];
   router.wait_ready("staying");
-  SseStream stream(router.port(), "POST", "/v1/chat/completions",
-                   R"({"model":"going","stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  SseStream stream(
+      router.port(), "POST", "/v1/chat/completions",
+      R"({"model":"going","stream":true,"messages":[{"role":"user","content":"hi"}]})");
   ASSERT_EQ(stream.status(), 200) << stream.body();
   ASSERT_TRUE(stream.next_event());
 

@@ -21,7 +21,7 @@ std::unique_ptr<ChildProcess> start_server(const TempDir& dir, std::uint16_t por
                                            std::string_view log_name,
                                            const std::vector<std::string>& flags = {}) {
   std::vector<std::string> argv{fake_worker_path().string(), "--host", "127.0.0.1", "--port",
-                                std::to_string(port), "--name", "remote", "--base-path",
+                                std::to_string(port),        "--name", "remote",    "--base-path",
                                 std::string(kBasePath)};
   argv.insert(argv.end(), flags.begin(), flags.end());
   auto server = std::make_unique<ChildProcess>(argv, dir.path() / log_name);

@@ -137,9 +137,9 @@ TEST_F(RoutingTest, UnknownModelIs404ListingKnownModels) {
 // URL, whatever it looks like as a path: nothing is opened, nothing reaches a worker.
 TEST_F(RoutingTest, PathLikeModelNamesAreUnknownModelsEverywhere) {
   router_.wait_ready("chat");
-  const std::vector<std::string> names = {"../chat",      "../../etc/passwd",          "/etc/passwd",
-                                          "%2e%2e%2fchat", "chat/../chat",              "./chat",
-                                          std::string("chat\0x", 6)};
+  const std::vector<std::string> names = {
+      "../chat", "../../etc/passwd",       "/etc/passwd", "%2e%2e%2fchat", "chat/../chat",
+      "./chat",  std::string("chat\0x", 6)};
   for (const std::string& name : names) {
     SCOPED_TRACE(name);
     const HttpResponse chat = router_.chat(name);

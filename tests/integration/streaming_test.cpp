@@ -218,8 +218,8 @@ TEST(StreamingTest, LongStreamsSlowAnswersAndLargeAnswersAreNotCut) {
 
   constexpr int kLarge = 12 << 20;
   const HttpResponse large = router.post("/v1/chat/completions", "m",
-                                         {{"messages", json::array()}, {"reply_bytes", kLarge}},
-                                         {}, std::chrono::seconds(60));
+                                         {{"messages", json::array()}, {"reply_bytes", kLarge}}, {},
+                                         std::chrono::seconds(60));
   ASSERT_EQ(large.status, 200) << large.body.substr(0, 300);
   EXPECT_EQ(large.json()["padding"].get<std::string>().size(), static_cast<std::size_t>(kLarge));
 }

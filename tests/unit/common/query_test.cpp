@@ -1,7 +1,7 @@
+#include "common/http/query.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "common/http/query.hpp"
 
 namespace switchyard::http {
 namespace {
@@ -66,8 +66,8 @@ TEST(CredentialParam, KnownNamesInAnyCase) {
                            "Api_Key", "API-KEY", "ApiKey", "Access_Token", "TOKEN"}) {
     EXPECT_TRUE(is_credential_param(name)) << name;
   }
-  for (const auto* name : {"", "keys", "monkey", "api", "api_keyx", "token_count", "tail",
-                           "api%5Fkey", "api key"}) {
+  for (const auto* name :
+       {"", "keys", "monkey", "api", "api_keyx", "token_count", "tail", "api%5Fkey", "api key"}) {
     EXPECT_FALSE(is_credential_param(name)) << name;
   }
 }

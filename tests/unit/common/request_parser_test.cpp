@@ -266,7 +266,8 @@ TEST(RequestParser, AHundredFieldsPassAndOneMoreIsRefusedWith431) {
 
 // Found by the fuzzer: the room reserved for a body came from the client's Content-Length alone.
 TEST(RequestParser, ABodyReservesNoMoreThanItsLimitOrSixtyFourMiB) {
-  const std::string head = "POST /a HTTP/1.1\r\nHost: r\r\nContent-Length: 1000000000000000\r\n\r\n";
+  const std::string head =
+      "POST /a HTTP/1.1\r\nHost: r\r\nContent-Length: 1000000000000000\r\n\r\n";
   Request request;
   RequestParser unlimited(kHeaderLimit, request);
   unlimited.eager(true);
@@ -295,10 +296,9 @@ TEST(RequestParser, BadChunksAreRefused) {
   // 17 hex digits overflow 64 bits; "5 0" is two numbers; a bare LF may not hide in a quoted
   // chunk extension (trafficserver#10580, picohttpparser#78).
   for (std::string_view body :
-       {"x\r\n", "5\r\nhelloX\r\n", "5 x\r\nhello\r\n", "\r\n", "1x\r\nh\r\n",
-        "5 0\r\nhello\r\n", "10000000000000005\r\nhello\r\n",
-        "5;ext=\"a\nb\"\r\nhello\r\n", "5\nhello\r\n", "-5\r\nhello\r\n",
-        "0x5\r\nhello\r\n"}) {
+       {"x\r\n", "5\r\nhelloX\r\n", "5 x\r\nhello\r\n", "\r\n", "1x\r\nh\r\n", "5 0\r\nhello\r\n",
+        "10000000000000005\r\nhello\r\n", "5;ext=\"a\nb\"\r\nhello\r\n", "5\nhello\r\n",
+        "-5\r\nhello\r\n", "0x5\r\nhello\r\n"}) {
     Request request;
     RequestParser parser(kHeaderLimit, request);
     parser.eager(true);

@@ -208,9 +208,8 @@ TEST_F(RequestReaderTest, RequestLineOverTheLimitIs414) {
 
 TEST_F(RequestReaderTest, LongLineWithinTheLimitThenLongFieldsIs431) {
   limits_.max_header_bytes = 1024;
-  const ReadResult fields =
-      exchange("GET /" + std::string(900, 'a') + " HTTP/1.1\r\nX-Pad: " + std::string(300, 'p') +
-               "\r\n\r\n");
+  const ReadResult fields = exchange("GET /" + std::string(900, 'a') +
+                                     " HTTP/1.1\r\nX-Pad: " + std::string(300, 'p') + "\r\n\r\n");
   expect_refused(fields, 431);
 }
 

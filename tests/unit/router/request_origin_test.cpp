@@ -27,9 +27,9 @@ TEST(HostAllowed, OnLoopbackOnlyAddressesAndLocalNames) {
     EXPECT_TRUE(host_allowed(host, "127.0.0.1", kNone)) << host;
   }
   // DNS rebinding: a name the attacker's DNS points at 127.0.0.1.
-  for (const auto* host : {"evil.example:8080", "evil.example", "localhost.evil.example",
-                           "127.0.0.1.nip.io:8080", "notlocalhost:8080", ".localhost",
-                           "1e100.example", "[evil.example]:80"}) {
+  for (const auto* host :
+       {"evil.example:8080", "evil.example", "localhost.evil.example", "127.0.0.1.nip.io:8080",
+        "notlocalhost:8080", ".localhost", "1e100.example", "[evil.example]:80"}) {
     EXPECT_FALSE(host_allowed(host, "127.0.0.1", kNone)) << host;
     EXPECT_FALSE(host_allowed(host, "::1", kNone)) << host;
     EXPECT_FALSE(host_allowed(host, "localhost", kNone)) << host;
@@ -59,9 +59,9 @@ TEST(OriginAllowed, LocalPagesOnlyByDefault) {
                              "http://chat.localhost:3000"}) {
     EXPECT_TRUE(origin_allowed(origin, kNone)) << origin;
   }
-  for (const auto* origin : {"http://evil.example", "https://evil.example:443", "null",
-                             "http://localhost.evil.example", "http://10.0.0.5:3000",
-                             "file://", "chrome-extension://abc", "localhost:3000", "http://"}) {
+  for (const auto* origin :
+       {"http://evil.example", "https://evil.example:443", "null", "http://localhost.evil.example",
+        "http://10.0.0.5:3000", "file://", "chrome-extension://abc", "localhost:3000", "http://"}) {
     EXPECT_FALSE(origin_allowed(origin, kNone)) << origin;
   }
 }
@@ -95,9 +95,9 @@ std::optional<ApiError> refusal(const Request& request, std::string_view listen_
 
 TEST(CheckRequestOrigin, NamesTheHostOrOriginAndTheKeyThatWouldAllowIt) {
   EXPECT_FALSE(refusal(request_with({{"Host", "127.0.0.1:8080"}}), "127.0.0.1"));
-  EXPECT_FALSE(refusal(
-      request_with({{"Host", "localhost:8080"}, {"Origin", "http://localhost:3000"}}),
-      "127.0.0.1"));
+  EXPECT_FALSE(
+      refusal(request_with({{"Host", "localhost:8080"}, {"Origin", "http://localhost:3000"}}),
+              "127.0.0.1"));
 
   const auto host = refusal(request_with({{"Host", "evil.example:8080"}}), "127.0.0.1");
   ASSERT_TRUE(host);
