@@ -60,7 +60,9 @@ asio::awaitable<void> Listener::wait_idle(std::chrono::steady_clock::time_point 
 
 bool Listener::make_room() {
   for (auto& connection : connections_) {
-    if (connection.busy || !connection.kept_alive || connection.closing) continue;
+    // A request begun would be lost: only connections with nothing read of their next one.
+    const bool idle = connection.kept_alive && !connection.busy && connection.buffer->size() == 0;
+    if (!idle || connection.closing) continue;
     connection.closing = true;
     ++closing_;
     boost::system::error_code ignored;
@@ -129,7 +131,8 @@ asio::awaitable<void> Listener::session(tcp::socket socket) {
       listener.connections_.erase(self);
       --listener.open_;
     }
-  } registration{*this, connections_.insert(connections_.end(), ConnectionState{&stream})};
+  } registration{*this,
+                 connections_.insert(connections_.end(), ConnectionState{&stream, &buffer})};
   const auto self = registration.self;
   Connection connection{stream, deadline, buffer, remote};
 

@@ -18,8 +18,8 @@ class Listener {
  public:
   // Binds at once (throws std::system_error naming the address when it cannot). At
   // `max_connections` open connections, a new one takes the place of the oldest kept-alive one
-  // waiting for its next request (as nginx reuses connections when it runs out), or is closed
-  // at once when there is none.
+  // waiting for its next request, none of it read yet (as nginx reuses connections when it runs
+  // out), or is closed at once when there is none.
   Listener(boost::asio::any_io_executor executor, const boost::asio::ip::tcp::endpoint& endpoint,
            Handler& handler, std::size_t max_connections);
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
@@ -38,13 +38,15 @@ class Listener {
  private:
   struct ConnectionState {
     beast::tcp_stream* stream = nullptr;
+    const beast::flat_buffer* buffer = nullptr;  // holds what was read of its next request
     bool busy = false;
     bool kept_alive = false;  // has served a request; now waits for the next one
     bool closing = false;     // closed to make room; its session has not ended yet
   };
 
-  // At the limit: closes the oldest kept-alive connection between requests; false when there
-  // is none (every connection is busy or still sending its first request).
+  // At the limit: closes the oldest kept-alive connection between requests that has read nothing
+  // of its next one; false when there is none (every connection is busy, sending a request, or
+  // still sending its first).
   bool make_room();
 
   boost::asio::awaitable<void> accept_loop();

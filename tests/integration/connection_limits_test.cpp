@@ -55,6 +55,31 @@ TEST(ConnectionLimitsTest, AtTheLimitANewConnectionTakesTheOldestKeptAliveOnesPl
       << "the newer one was closed instead";
 }
 
+TEST(ConnectionLimitsTest, AConnectionThatBeganItsNextRequestIsNotTheOneClosed) {
+  TestRouter router(model_yaml("m"), "limits: {max_connections: 2}\n");
+  router.wait_ready("m");
+  RawConnection oldest(router.port());
+  oldest.send(kList);
+  EXPECT_NE(oldest.read_until_closed(500ms).find("200 OK"), std::string::npos);
+  RawConnection newer(router.port());
+  newer.send(kList);
+  EXPECT_NE(newer.read_until_closed(500ms).find("200 OK"), std::string::npos);
+  // The oldest starts its next request: half a header, read by the router before the third
+  // connection comes (a round trip on the newer one orders the two).
+  oldest.send("GET /v1/models HTTP/1.1\r\n");
+  newer.send(kList);
+  EXPECT_NE(newer.read_until_closed(500ms).find("200 OK"), std::string::npos);
+
+  const HttpResponse third = http_request(router.port(), "GET", "/v1/models");
+  EXPECT_EQ(third.status, 200) << third.body;
+  bool closed = false;
+  newer.read_until_closed(5s, &closed);
+  EXPECT_TRUE(closed) << "the idle connection stayed open";
+  oldest.send("Host: localhost\r\n\r\n");
+  EXPECT_NE(oldest.read_until_closed(500ms).find("200 OK"), std::string::npos)
+      << "the connection in the middle of a request was closed";
+}
+
 TEST(ConnectionLimitsTest, WithEveryConnectionBusyANewOneIsClosedAndAdminStillServes) {
   TestRouter router(model_yaml("m", {"--sse-events", "1000", "--sse-interval", "20"}),
                     "limits: {max_connections: 2}\n");
@@ -85,7 +110,6 @@ TEST(ConnectionLimitsTest, WithEveryConnectionBusyANewOneIsClosedAndAdminStillSe
         }
       },
       kLongWait));
-  EXPECT_NE(router.process().log_text().find("limits.max_connections"), std::string::npos);
 }
 
 TEST(ConnectionLimitsTest, RouterRaisesItsOpenFileLimitAndWorkersGetTheOldOne) {
@@ -115,7 +139,6 @@ TEST(ConnectionLimitsTest, RouterRaisesItsOpenFileLimitAndWorkersGetTheOldOne) {
     EXPECT_EQ(*router_files, static_cast<long>(saved.rlim_max));
   }
   EXPECT_EQ(soft_open_files(worker), 512);
-  EXPECT_NE(router->process().log_text().find("soft limit raised from 512"), std::string::npos);
 }
 
 }  // namespace

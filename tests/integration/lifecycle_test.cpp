@@ -80,8 +80,9 @@ TEST(LifecycleTest, StoppedWorkerIsRestartedAndReaped) {
       "restarted after freezing");
   EXPECT_EQ(back["restarts"], 1);
   EXPECT_FALSE(process_exists(pid)) << "the frozen worker was not reaped";
-  EXPECT_EQ(router.process().log_text().find("sending SIGKILL"), std::string::npos)
-      << "SIGTERM alone did not reach the stopped worker";
+  ASSERT_TRUE(back["last_exit"].is_string()) << back;
+  EXPECT_FALSE(contains(back["last_exit"], "SIGKILL"))
+      << back << ": SIGTERM alone did not reach the stopped worker";
   EXPECT_EQ(router.chat("m").status, 200);
   EXPECT_EQ(router.model_status("other").value()["pid"], other_pid);
 }
@@ -151,30 +152,25 @@ TEST(LifecycleTest, WorkerFailingEveryRequestIsRestartedThoughItsHealthAnswers) 
   EXPECT_EQ(restarted["restarts"], 1);
   EXPECT_EQ(restarted["ejections"], 1);
   EXPECT_EQ(restarted["failed_requests_in_a_row"], 0);
-  EXPECT_NE(router.process().log_text().find("3 requests in a row failed"), std::string::npos);
   EXPECT_EQ(router.model_status("ok").value()["pid"], other_pid);
   EXPECT_EQ(router.model_status("ok").value()["restarts"], 0);
 }
 
-TEST(LifecycleTest, BusyAnswersAndClientErrorsNeverRestartAWorker) {
+TEST(LifecycleTest, BusyAnswersAndClientErrorsAreNotCountedAsFailures) {
+  // A threshold never reached here, so that the count itself shows what was counted.
   TestRouter router(
-      model_yaml("busy", {"--fail-status", "503"}, "health: {max_failed_requests: 2}") +
-      model_yaml("picky", {"--fail-status", "400"}, "health: {max_failed_requests: 2}"));
-  const int busy_pid = router.wait_ready("busy")["pid"];
-  const int picky_pid = router.wait_ready("picky")["pid"];
+      model_yaml("busy", {"--fail-status", "503"}, "health: {max_failed_requests: 100}") +
+      model_yaml("picky", {"--fail-status", "400"}, "health: {max_failed_requests: 100}") +
+      model_yaml("broken", {"--fail-status", "500"}, "health: {max_failed_requests: 100}"));
+  for (const char* name : {"busy", "picky", "broken"}) router.wait_ready(name);
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(router.chat("busy").status, 503);
     EXPECT_EQ(router.chat("picky").status, 400);
+    EXPECT_EQ(router.chat("broken").status, 500);
   }
-  // Two probe intervals (200 ms) for a restart to show, were one coming.
-  EXPECT_FALSE(wait_until(
-      [&] {
-        return router.model_status("busy").value()["pid"] != busy_pid ||
-               router.model_status("picky").value()["pid"] != picky_pid;
-      },
-      600ms));
-  EXPECT_EQ(router.model_status("busy").value()["ejections"], 0);
-  EXPECT_EQ(router.model_status("picky").value()["ejections"], 0);
+  EXPECT_EQ(router.model_status("busy").value()["failed_requests_in_a_row"], 0);
+  EXPECT_EQ(router.model_status("picky").value()["failed_requests_in_a_row"], 0);
+  EXPECT_EQ(router.model_status("broken").value()["failed_requests_in_a_row"], 4);
 }
 
 TEST(LifecycleTest, SlowStartIsNotKilledAndRequestsWaitForIt) {

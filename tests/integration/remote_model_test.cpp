@@ -104,9 +104,8 @@ TEST(RemoteModelTest, ServerFailingEveryRequestIsLeftOutThenProbedBack) {
               std::string::npos)
       << out;
 
-  const auto sent = std::chrono::steady_clock::now();
+  // Refused at once: a request that waited for the model would end in model_not_ready.
   const HttpResponse refused = router.chat("remote");
-  EXPECT_LT(std::chrono::steady_clock::now() - sent, 2s) << "waited for queue_timeout (10 s)";
   ASSERT_EQ(refused.status, 503) << refused.body;
   EXPECT_EQ(refused.json()["error"]["code"], "model_ejected");
   EXPECT_TRUE(refused.header("Retry-After").has_value());

@@ -118,9 +118,13 @@ TEST(StreamingTest, ClientLeavingWhileItsModelLoadsIsNeverForwarded) {
   ASSERT_NE(router.model_status("m").value()["state"], "ready");
   client.close();
 
+  const std::string aborted = R"(switchyard_model_client_aborts_total{model="m"} 1)";
   EXPECT_TRUE(wait_until(
-      [&] { return router.process().log_text().find("client-gone") != std::string::npos; }, 5s))
-      << router.process().log_text();
+      [&] {
+        return admin_get(router.admin_port(), "/metrics").body.find(aborted) != std::string::npos;
+      },
+      5s))
+      << admin_get(router.admin_port(), "/metrics").body;
   router.wait_ready("m");
   EXPECT_EQ(router.worker_stats("m")["requests"], 0) << "the departed client's request was sent";
   EXPECT_EQ(router.model_status("m").value()["requests_in_flight"], 0);
