@@ -131,8 +131,7 @@ asio::awaitable<void> Listener::session(tcp::socket socket) {
       listener.connections_.erase(self);
       --listener.open_;
     }
-  } registration{*this,
-                 connections_.insert(connections_.end(), ConnectionState{&stream, &buffer})};
+  } registration{*this, connections_.insert(connections_.end(), ConnectionState{&stream, &buffer})};
   const auto self = registration.self;
   Connection connection{stream, deadline, buffer, remote};
 
