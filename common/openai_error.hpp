@@ -35,6 +35,7 @@ struct ApiError : std::runtime_error {
   ErrorKind kind;
   std::optional<std::string> param;
   std::optional<std::string> code;
+  int retry_after_seconds = 0;  // sent as Retry-After when set (a 429 says when to come back)
   int status() const { return http_status(kind); }
   std::string body() const;  // serialized JSON
 };

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "router/config/config.hpp"
+#include "router/http/rate_limiter.hpp"
 #include "router/metrics/metrics.hpp"
 #include "router/proxy/upstream_pool.hpp"
 #include "router/registry/registry.hpp"
@@ -19,6 +20,7 @@ struct RouterContext {
   registry::Registry registry;
   proxy::UpstreamPool pool;
   metrics::Metrics metrics;
+  http::RateLimiter rate_limiter;  // kept across reloads: a reload does not refill the buckets
   std::vector<std::string> last_reload_errors;  // shown on /admin/models until a reload works
   std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
 };

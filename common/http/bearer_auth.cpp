@@ -16,13 +16,9 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-AuthResult check_bearer(const std::vector<std::string_view>& header_values,
-                        const std::vector<std::string>& keys) {
-  if (header_values.empty()) return AuthResult::missing;
-  if (header_values.size() != 1) return AuthResult::invalid;
-  const std::string_view value = header_values.front();
+std::string_view bearer_token(std::string_view value) {
   constexpr std::string_view kScheme = "Bearer ";
-  if (value.size() <= kScheme.size()) return AuthResult::invalid;
+  if (value.size() <= kScheme.size()) return {};
   for (std::size_t i = 0; i < kScheme.size(); ++i) {
     // The scheme name is case-insensitive (RFC 9110 §11.1).
     const char c = value[i];
@@ -30,9 +26,17 @@ AuthResult check_bearer(const std::vector<std::string_view>& header_values,
     const char want = kScheme[i] >= 'A' && kScheme[i] <= 'Z'
                           ? static_cast<char>(kScheme[i] - 'A' + 'a')
                           : kScheme[i];
-    if (lower != want) return AuthResult::invalid;
+    if (lower != want) return {};
   }
-  const std::string_view token = value.substr(kScheme.size());
+  return value.substr(kScheme.size());
+}
+
+AuthResult check_bearer(const std::vector<std::string_view>& header_values,
+                        const std::vector<std::string>& keys) {
+  if (header_values.empty()) return AuthResult::missing;
+  if (header_values.size() != 1) return AuthResult::invalid;
+  const std::string_view token = bearer_token(header_values.front());
+  if (token.empty()) return AuthResult::invalid;
   bool matched = false;
   for (const auto& key : keys) {
     // No early exit: every key is compared.

@@ -15,6 +15,10 @@ enum class AuthResult { ok, missing, invalid };
 AuthResult check_bearer(const std::vector<std::string_view>& header_values,
                         const std::vector<std::string>& keys);
 
+// The token of an Authorization value "Bearer <token>" (the scheme in any case); empty when the
+// value is not that.
+std::string_view bearer_token(std::string_view header_value);
+
 bool constant_time_equal(std::string_view a, std::string_view b);
 
 }  // namespace switchyard::http

@@ -50,6 +50,12 @@ FieldName field_name(std::string_view name) {
     case 19:
       if (is_named(name, "proxy-authorization")) return proxy_authorization;
       break;
+    case 29:
+      if (is_named(name, "access-control-request-method")) return access_control_request_method;
+      break;
+    case 30:
+      if (is_named(name, "access-control-request-headers")) return access_control_request_headers;
+      break;
     default:
       break;
   }

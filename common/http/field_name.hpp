@@ -9,6 +9,8 @@ namespace switchyard::http {
 
 enum class FieldName : std::uint8_t {
   other,
+  access_control_request_headers,
+  access_control_request_method,
   authorization,
   cache_control,
   connection,

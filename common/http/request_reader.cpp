@@ -1,5 +1,6 @@
 #include "common/http/request_reader.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/string.hpp>
@@ -87,6 +88,21 @@ asio::awaitable<bool> send_continue(beast::tcp_stream& stream, unsigned version)
 
 }  // namespace
 
+std::chrono::steady_clock::duration body_read_timeout(const ReadLimits& limits,
+                                                      std::chrono::steady_clock::duration elapsed,
+                                                      std::uint64_t received) {
+  using Duration = std::chrono::steady_clock::duration;
+  const Duration gap = limits.body_timeout;
+  if (limits.min_body_rate == 0) return gap;
+  // Whole seconds of allowance first, so that a large body cannot overflow the product.
+  const std::uint64_t rate = limits.min_body_rate;
+  const Duration earned =
+      std::chrono::seconds(received / rate) +
+      std::chrono::duration_cast<Duration>(std::chrono::seconds(received % rate)) / rate;
+  const Duration left = gap + earned - elapsed;
+  return std::clamp(left, Duration::zero(), gap);
+}
+
 asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& deadline,
                                          beast::flat_buffer& buffer, Request& request,
                                          const ReadLimits& limits, bool first) {
@@ -128,9 +144,13 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& de
     if (!co_await send_continue(stream, parser.get().version())) co_return closed();
   }
 
+  const auto body_began = Deadline::Clock::now();
+  std::uint64_t body_received = 0;
   while (!parser.is_done()) {
-    deadline.expires_after(limits.body_timeout);
+    deadline.expires_after(
+        body_read_timeout(limits, Deadline::Clock::now() - body_began, body_received));
     auto [ec, n] = co_await read_some(stream.socket(), buffer, parser);
+    body_received += n;
     if (ec) {
       if (deadline.expired()) {
         co_return refuse(ErrorKind::request_timeout, "timed out reading the request body");

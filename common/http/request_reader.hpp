@@ -24,6 +24,11 @@ struct ReadLimits {
   std::chrono::milliseconds header_timeout{10'000};  // first byte to end of header
   std::chrono::milliseconds idle_timeout{75'000};    // keep-alive wait for the next request
   std::chrono::milliseconds body_timeout{30'000};    // longest gap between body bytes
+  // The slowest a body may come on the whole, in bytes per second (0: no floor): it may take
+  // body_timeout plus one second per min_body_rate bytes received (Apache mod_reqtimeout's
+  // MinRate). Without it a body sent a byte a second, each inside the gap, would hold its
+  // connection for as many seconds as the body limit has bytes (slow POST).
+  std::uint64_t min_body_rate = 500;
   // Decides the body limit once the header is known (the router's limit depends on the path).
   std::function<std::uint64_t(const Request&)> body_limit;
   // Frees the connection's read buffer once a request is read, for a server whose answers may be
@@ -52,6 +57,12 @@ struct ReadResult {
 boost::asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& deadline,
                                                 beast::flat_buffer& buffer, Request& request,
                                                 const ReadLimits& limits, bool first);
+
+// How long the next read of a body may take when `received` body bytes came in the `elapsed`
+// time since it began: body_timeout, cut short to keep min_body_rate (zero once it is behind).
+std::chrono::steady_clock::duration body_read_timeout(const ReadLimits& limits,
+                                                      std::chrono::steady_clock::duration elapsed,
+                                                      std::uint64_t received);
 
 // Writes an OpenAI-style error response; `close` adds Connection: close.
 boost::asio::awaitable<void> write_error(beast::tcp_stream& stream, Deadline& deadline,

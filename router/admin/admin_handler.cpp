@@ -10,6 +10,7 @@
 #include "common/http/bearer_auth.hpp"
 #include "common/http/query.hpp"
 #include "common/sse.hpp"
+#include "router/http/cors.hpp"
 #include "router/http/request_origin.hpp"
 #include "router/http/response.hpp"
 #include "router/http/routes.hpp"
@@ -75,8 +76,15 @@ asio::awaitable<bool> AdminHandler::handle(http::Request& request, http::Connect
   const std::string path(http::path_of(target));
   const bool keep_alive = connection.keep_alive;
   const auto verb = request.method();
+  bool origin_accepted = false;  // so a browser page may read the answer
+  const auto answer_fields = [&] {
+    http::HeaderList fields;
+    if (origin_accepted) http::add_cors_fields(fields, request);
+    return fields;
+  };
   const auto reply = [&](unsigned status, const nlohmann::json& body) {
-    return http::write_response(connection, status, body.dump(), "application/json", keep_alive);
+    return http::write_response(connection, status, body.dump(), "application/json", keep_alive,
+                                answer_fields());
   };
 
   std::optional<ApiError> failure;
@@ -84,6 +92,11 @@ asio::awaitable<bool> AdminHandler::handle(http::Request& request, http::Connect
     const auto& config = *context_.config;
     http::check_request_origin(request, config.admin_listen.host, config.allowed_hosts,
                                config.allowed_origins);
+    origin_accepted = true;
+    if (http::is_preflight(request)) {
+      co_return co_await http::write_preflight_answer(connection, request, keep_alive) &&
+          keep_alive;
+    }
     if (path == "/health") {
       const nlohmann::json body = {{"status", "ok"}};
       co_return co_await reply(200, body) && keep_alive;
@@ -176,7 +189,7 @@ asio::awaitable<bool> AdminHandler::handle(http::Request& request, http::Connect
         }
         const auto follow = http::query_param(target, "follow");
         if (follow && (*follow == "1" || *follow == "true")) {
-          co_return co_await follow_logs(model, tail, connection);
+          co_return co_await follow_logs(model, tail, connection, answer_fields());
         }
         const nlohmann::json body = {{"model", name}, {"lines", model->logs().tail(tail)}};
         co_return co_await reply(200, body) && keep_alive;
@@ -195,17 +208,20 @@ asio::awaitable<bool> AdminHandler::handle(http::Request& request, http::Connect
   } catch (const ApiError& error) {
     failure = error;
   }
-  co_await http::write_error(connection.stream, connection.deadline, *failure, !keep_alive);
-  co_return keep_alive;
+  co_return co_await http::write_error_response(connection, *failure, keep_alive,
+                                                answer_fields()) &&
+      keep_alive;
 }
 
 asio::awaitable<bool> AdminHandler::follow_logs(registry::SupervisorPtr model, std::size_t tail,
-                                                http::Connection& connection) {
+                                                http::Connection& connection,
+                                                http::HeaderList fields) {
   auto& stream = connection.stream;
   bhttp::response<bhttp::empty_body> header{bhttp::status::ok, 11};
   header.set(bhttp::field::content_type, sse::kContentType);
   header.set(bhttp::field::cache_control, "no-cache");
   header.set("X-Accel-Buffering", "no");
+  for (const auto& [name, value] : fields) header.set(name, value);
   header.chunked(true);
   header.keep_alive(false);
   bhttp::response_serializer<bhttp::empty_body> serializer(header);

@@ -9,6 +9,7 @@
 #include "router/config/reload_plan.hpp"
 #include "router/context.hpp"
 #include "router/http/handler.hpp"
+#include "router/http/response.hpp"
 
 namespace switchyard::admin {
 
@@ -29,7 +30,7 @@ class AdminHandler : public http::Handler {
 
  private:
   boost::asio::awaitable<bool> follow_logs(registry::SupervisorPtr model, std::size_t tail,
-                                           http::Connection& connection);
+                                           http::Connection& connection, http::HeaderList fields);
 
   RouterContext& context_;
   ReloadFunction reload_;

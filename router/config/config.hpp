@@ -99,6 +99,13 @@ struct Limits {
   bool operator==(const Limits&) const = default;
 };
 
+// Requests per minute per API key (per client address without keys); see http::RateLimiter.
+struct RateLimit {
+  int requests_per_minute = 0;  // 0: no limit
+  int burst = 0;                // 0: requests_per_minute
+  bool operator==(const RateLimit&) const = default;
+};
+
 struct Config {
   std::string path;  // the file this came from
   Endpoint listen{"127.0.0.1", 8080};
@@ -108,6 +115,7 @@ struct Config {
   bool allow_unauthenticated = false;
   std::vector<std::string> allowed_hosts;    // Host names accepted besides IPs and localhost
   std::vector<std::string> allowed_origins;  // browser origins accepted besides local pages
+  RateLimit rate_limit;
   std::string runtime_dir;  // resolved: config value, else $RUNTIME_DIRECTORY, $XDG_RUNTIME_DIR...
   std::string worker_binary;  // resolved: config value, else switchyard-worker beside the router
   Limits limits;

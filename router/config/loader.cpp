@@ -51,7 +51,7 @@ std::string origin_problem(std::string_view origin) {
   return "";
 }
 
-// Reads the top level and `limits`; models are read by model_reader.
+// Reads the top level, `rate_limit` and `limits`; models are read by model_reader.
 class Parser {
  public:
   Parser(YamlReader& reader, SourceMap& places) : reader_(reader), places_(places) {}
@@ -87,6 +87,7 @@ class Parser {
         {"runtime_dir", [&](const YAML::Node& n) { set(config.runtime_dir, reader_.string(n)); }},
         {"worker_binary",
          [&](const YAML::Node& n) { set(config.worker_binary, reader_.string(n)); }},
+        {"rate_limit", [&](const YAML::Node& n) { read_rate_limit(n, config.rate_limit); }},
         {"limits", [&](const YAML::Node& n) { read_limits(n, config.limits); }},
         {"defaults",
          [&](const YAML::Node& n) { read_model_defaults(reader_, n, base, places_.global); }},
@@ -146,6 +147,15 @@ class Parser {
     }
     if (!good) return std::nullopt;
     return items;
+  }
+
+  void read_rate_limit(const YAML::Node& node, RateLimit& limit) {
+    const YamlReader::Key keys[] = {
+        {"requests_per_minute",
+         [&](const YAML::Node& n) { set(limit.requests_per_minute, reader_.integer(n, 0)); }},
+        {"burst", [&](const YAML::Node& n) { set(limit.burst, reader_.integer(n, 1)); }},
+    };
+    reader_.read_map(node, "rate_limit", keys, places_.global, "rate_limit.");
   }
 
   void read_limits(const YAML::Node& node, Limits& limits) {

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "common/http/bearer_auth.hpp"
+#include "router/http/cors.hpp"
 #include "router/http/model_request.hpp"
 #include "router/http/request_origin.hpp"
 #include "router/http/response.hpp"
@@ -25,7 +26,6 @@ namespace {
 
 // How often a request waiting for its model checks that its client is still there.
 constexpr std::chrono::milliseconds kWaitPoll{250};
-constexpr int kRetryAfterSeconds = 5;
 
 std::string new_request_id() {
   static std::mt19937_64 rng{std::random_device{}()};
@@ -89,6 +89,33 @@ void authorize(const Request& request, const std::vector<std::string>& api_keys)
   if (auth == AuthResult::invalid) {
     throw ApiError(ErrorKind::unauthorized, "invalid API key", std::nullopt, "invalid_api_key");
   }
+}
+
+// The fields of every answer the handler writes itself.
+HeaderList response_fields(const std::string& request_id, const Request& request,
+                           bool origin_accepted) {
+  HeaderList fields{{"X-Request-Id", request_id}};
+  if (origin_accepted) add_cors_fields(fields, request);
+  return fields;
+}
+
+// Throws the 429 for a client over `rate_limit`: the client is the API key it used, or its
+// address when the router has no keys.
+void admit(RouterContext& context, const Request& request, const Connection& connection) {
+  const config::Config& config = *context.config;
+  if (config.rate_limit.requests_per_minute <= 0) return;
+  const std::string_view client = config.api_keys.empty()
+                                      ? std::string_view(connection.remote_address)
+                                      : bearer_token(request[FieldName::authorization]);
+  const auto wait = context.rate_limiter.take(client, config.rate_limit, SteadyClock::now());
+  if (wait == SteadyClock::duration::zero()) return;
+  const auto seconds = std::chrono::ceil<std::chrono::seconds>(wait).count();
+  ApiError error(ErrorKind::too_many_requests,
+                 "rate limit of " + std::to_string(config.rate_limit.requests_per_minute) +
+                     " requests per minute reached; retry in " + std::to_string(seconds) + " s",
+                 std::nullopt, "rate_limit_exceeded");
+  error.retry_after_seconds = static_cast<int>(seconds);
+  throw error;
 }
 
 // The answer to /v1/models or /v1/models/{id}.
@@ -202,7 +229,7 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
   const std::string request_id = request_id_of(request);
   const std::string_view path = path_of(request.target());
   const config::Config& config = *context_.config;
-  const auto id_header = [&request_id] { return HeaderList{{"X-Request-Id", request_id}}; };
+  bool origin_accepted = false;  // so a browser page may read the answer
   std::string model_name = "-";
   unsigned status = 0;
   std::uint64_t bytes = 0;
@@ -212,21 +239,27 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
 
   try {
     check_request_origin(request, config.listen.host, config.allowed_hosts, config.allowed_origins);
+    origin_accepted = true;
+    if (is_preflight(request)) {
+      co_return co_await write_preflight_answer(connection, request, keep_alive) && keep_alive;
+    }
     if (path == "/healthz" && request.method() == bhttp::verb::get) {
       status = 200;
-      co_return co_await write_response(connection, 200, R"({"status":"ok"})",
-                                        "application/json", keep_alive, id_header()) &&
-                keep_alive;
+      co_return co_await write_response(connection, 200, R"({"status":"ok"})", "application/json",
+                                        keep_alive,
+                                        response_fields(request_id, request, origin_accepted)) &&
+          keep_alive;
     }
     if (!config.api_keys.empty()) authorize(request, config.api_keys);
     if (path == "/v1/models" || path.starts_with("/v1/models/")) {
       const std::string body = models_body(request, path, context_);
       status = 200;
       co_return co_await write_response(connection, 200, body, "application/json", keep_alive,
-                                        id_header()) &&
-                keep_alive;
+                                        response_fields(request_id, request, origin_accepted)) &&
+          keep_alive;
     }
 
+    admit(context_, request, connection);
     auto model = target_model(request, path, context_.registry, model_name);
 
     proxy::ClientWatch watch(connection.stream);
@@ -276,15 +309,8 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
   }
   if (failure) {
     status = failure->status();
-    HeaderList headers = id_header();
-    if (failure->kind == ErrorKind::unauthorized) {
-      headers.emplace_back("WWW-Authenticate", "Bearer");
-    }
-    if (failure->kind == ErrorKind::unavailable) {
-      headers.emplace_back("Retry-After", std::to_string(kRetryAfterSeconds));
-    }
-    const bool written = co_await write_response(connection, status, failure->body(),
-                                                 "application/json", keep_alive, headers);
+    const bool written = co_await write_error_response(
+        connection, *failure, keep_alive, response_fields(request_id, request, origin_accepted));
     keep_alive = keep_alive && written;
   }
 

@@ -13,6 +13,7 @@
 #include "common/http/socket_io.hpp"
 #include "common/openai_error.hpp"
 #include "common/sse.hpp"
+#include "router/http/cors.hpp"
 #include "router/proxy/body_pump.hpp"
 #include "router/proxy/hop_by_hop.hpp"
 
@@ -83,7 +84,8 @@ void upstream_request_head(std::string& head, const http::Request& request,
 // The client's response head, written from the worker's: its body framing is the relay's
 // (Content-Length when the worker sent one, else chunked), and an SSE stream is marked unbuffered
 // for any proxy in front.
-void client_response_head(std::string& head, const UpstreamParser& response, bool is_sse,
+void client_response_head(std::string& head, const http::Request& request,
+                          const UpstreamParser& response, bool is_sse,
                           std::optional<std::uint64_t> length, bool keep_alive,
                           const RelayOptions& options) {
   head.clear();
@@ -97,6 +99,7 @@ void client_response_head(std::string& head, const UpstreamParser& response, boo
     head.append(response.passed_fields().caching);
   }
   head.append("X-Request-Id: "sv).append(options.request_id).append("\r\n"sv);
+  http::append_cors_lines(head, request);
   // No framing field on an answer without a body: a 204 must not carry one, and a 304's would
   // describe the representation it stands for. Relayed as chunked, a client would read the last
   // chunk as the start of the next response.
@@ -262,7 +265,7 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
   const auto length = bodiless ? std::optional<std::uint64_t>(0) : parser->content_length();
   result.status = parser->status();
   // The worker's request head has served: the buffer takes the client's response head.
-  client_response_head(head, *parser, is_sse, length, client_keep_alive, options);
+  client_response_head(head, request, *parser, is_sse, length, client_keep_alive, options);
   ClientWriter writer(client, !length);
   // A small complete answer leaves in one write, header and body together.
   const bool whole = !is_sse && length && *length <= kChunk;

@@ -34,6 +34,8 @@ struct RelayResult {
   std::string error;         // why the relay broke off, if it did
 };
 
+// A request gets here only once its Origin, if it has one, is accepted: the answer then carries
+// the CORS fields that let that page read it.
 // Throws ApiError (502/504) when the worker fails before anything was relayed;
 // after that, failures are reported in-band (an SSE error event) and end the connection.
 boost::asio::awaitable<RelayResult> relay(const http::Request& request, http::Connection& client,

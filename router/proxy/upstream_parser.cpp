@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "common/sse.hpp"
+#include "router/http/cors.hpp"
 #include "router/proxy/hop_by_hop.hpp"
 
 namespace switchyard::proxy {
@@ -36,7 +37,7 @@ void UpstreamParser::on_start_line(std::string_view line, error_code& ec) {
   ec = {};
 }
 
-void UpstreamParser::on_field(FieldName id, std::string_view line, std::string_view,
+void UpstreamParser::on_field(FieldName id, std::string_view line, std::string_view name,
                               std::string_view value, error_code&) {
   std::string* into = &fields_.general;
   switch (id) {
@@ -51,7 +52,8 @@ void UpstreamParser::on_field(FieldName id, std::string_view line, std::string_v
       into = &fields_.caching;
       break;
     default:
-      if (is_hop_by_hop(id)) return;
+      // A worker's own CORS answer (llama-server sends one) must not widen the router's.
+      if (is_hop_by_hop(id) || http::is_cors_field(name)) return;
       break;
   }
   into->append(line);  // as the worker wrote it

@@ -220,6 +220,7 @@ class Worker {
     http::response<http::empty_body> response{http::status::ok, request.version()};
     response.set(http::field::content_type, sse::kContentType);
     response.set(http::field::cache_control, "no-cache");
+    allow_any_origin(response);
     response.keep_alive(request.keep_alive());
     response.chunked(true);
     http::response_serializer<http::empty_body> serializer{response};
@@ -256,11 +257,19 @@ class Worker {
     co_return true;
   }
 
+  // As llama-server and most OpenAI-style servers do: the router must not pass this on.
+  template <class Body>
+  static void allow_any_origin(http::response<Body>& response) {
+    response.set(http::field::access_control_allow_origin, "*");
+    response.set(http::field::access_control_allow_headers, "*");
+  }
+
   asio::awaitable<bool> reply(beast::tcp_stream& stream, const Request& request, unsigned status,
                               std::string body) {
     http::response<http::string_body> response{static_cast<http::status>(status),
                                                request.version()};
     response.set(http::field::content_type, "application/json");
+    allow_any_origin(response);
     response.keep_alive(request.keep_alive());
     response.body() = std::move(body);
     response.prepare_payload();

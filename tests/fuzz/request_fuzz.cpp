@@ -16,6 +16,7 @@
 #include "common/http/bearer_auth.hpp"
 #include "common/http/query.hpp"
 #include "common/http/request_parser.hpp"
+#include "router/http/cors.hpp"
 #include "router/http/model_request.hpp"
 #include "router/http/request_origin.hpp"
 #include "router/http/routes.hpp"
@@ -55,6 +56,7 @@ void decide(const Request& request) {
   const std::vector<std::string> origins{"http://chat.lan:3000"};
   try {
     check_request_origin(request, "127.0.0.1", hosts, origins);
+    if (is_preflight(request)) preflight_fields(request);
   } catch (const ApiError&) {
   }
   check_bearer(request.values(FieldName::authorization), keys);

@@ -9,6 +9,8 @@ namespace switchyard::http {
 namespace {
 
 const std::pair<std::string_view, FieldName> kKnown[] = {
+    {"access-control-request-headers", FieldName::access_control_request_headers},
+    {"access-control-request-method", FieldName::access_control_request_method},
     {"authorization", FieldName::authorization},
     {"cache-control", FieldName::cache_control},
     {"connection", FieldName::connection},
@@ -50,7 +52,8 @@ TEST(FieldName, NamesOfTheSameLengthOrOneCharacterOffAreOther) {
   for (std::string_view name :
        {"", "t", "tes", "hosts", "hostt", "accept", "user-agent", "content-typf", "x-request-ie",
         "content_length", "content-lengtH0", "connectioN_", "authorizatiom", "x-authorization",
-        "openai-organization", "transfer_encoding", "keep_alive"}) {
+        "openai-organization", "transfer_encoding", "keep_alive", "access-control-request-methods",
+        "access-control-allow-headers"}) {
     EXPECT_EQ(field_name(name), FieldName::other) << name;
   }
 }

@@ -14,6 +14,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -295,6 +296,58 @@ TEST_F(RequestReaderTest, SlowBodyTimesOutWith408) {
   const ReadResult result =
       exchange("POST / HTTP/1.1\r\nHost: r\r\nContent-Length: 10\r\n\r\n01234");
   expect_refused(result, 408);
+}
+
+// H7 slow POST: every byte inside the gap, but the body as a whole slower than min_body_rate.
+TEST_F(RequestReaderTest, BodyTrickledInsideTheGapTimesOutAtTheMinimumRate) {
+  limits_.body_timeout = milliseconds(500);
+  limits_.min_body_rate = 10;
+  std::optional<ReadResult> result;
+  std::chrono::steady_clock::duration took{};
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        const auto began = std::chrono::steady_clock::now();
+        result = co_await read_request(*server_, *deadline_, buffer_, request_, limits_, true);
+        took = std::chrono::steady_clock::now() - began;
+      },
+      asio::detached);
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        co_await send("POST / HTTP/1.1\r\nHost: r\r\nContent-Length: 100\r\n\r\n");
+        asio::steady_timer pause(io_);
+        // 5 bytes/s, each far inside the 500 ms gap: the body would take 20 s.
+        for (int i = 0; i < 100 && !result; ++i) {
+          pause.expires_after(milliseconds(200));
+          co_await pause.async_wait(kNoThrow);
+          co_await asio::async_write(client_, asio::buffer("x", 1), kNoThrow);
+        }
+      },
+      asio::detached);
+  io_.run_for(kTestBound);
+  ASSERT_TRUE(result.has_value()) << "read_request did not complete";
+  expect_refused(*result, 408);
+  // 500 ms of grace plus 1 s per 10 bytes: it falls behind after about 5 bytes.
+  EXPECT_LT(took, std::chrono::seconds(10));
+}
+
+TEST(BodyReadTimeout, TheGapUntilTheBodyFallsBehindTheMinimumRate) {
+  using std::chrono::seconds;
+  ReadLimits limits;
+  limits.body_timeout = seconds(30);
+  limits.min_body_rate = 500;
+  EXPECT_EQ(body_read_timeout(limits, seconds(0), 0), seconds(30));
+  EXPECT_EQ(body_read_timeout(limits, seconds(10), 0), seconds(20));
+  EXPECT_EQ(body_read_timeout(limits, seconds(40), 0), seconds(0));
+  EXPECT_EQ(body_read_timeout(limits, seconds(40), 10 * 500), seconds(0));
+  EXPECT_EQ(body_read_timeout(limits, seconds(40), 15 * 500), seconds(5));
+  EXPECT_EQ(body_read_timeout(limits, seconds(40), 1'000'000), seconds(30)) << "never past the gap";
+  EXPECT_EQ(body_read_timeout(limits, seconds(1), 250), seconds(29) + milliseconds(500));
+  // A body the size of the largest limits: no overflow.
+  EXPECT_EQ(body_read_timeout(limits, seconds(3600), std::uint64_t{1} << 40), seconds(30));
+  limits.min_body_rate = 0;
+  EXPECT_EQ(body_read_timeout(limits, std::chrono::hours(10), 0), seconds(30)) << "no floor";
 }
 
 TEST_F(RequestReaderTest, IdleKeepAliveConnectionIsClosedQuietly) {

@@ -26,6 +26,8 @@ TEST_F(ConfigTest, MinimalFileGetsEveryDefault) {
   EXPECT_THAT(config.allowed_hosts, IsEmpty());
   EXPECT_THAT(config.allowed_origins, IsEmpty());
   EXPECT_EQ(config.limits, Limits{});
+  EXPECT_EQ(config.rate_limit, RateLimit{});
+  EXPECT_EQ(config.rate_limit.requests_per_minute, 0) << "no rate limit unless asked for";
   EXPECT_EQ(config.worker_binary, worker_.string());
   EXPECT_THAT(result.warnings, ElementsAre(diagnostic(1, 0, "no models configured")));
 }
@@ -41,6 +43,7 @@ allowed_hosts: [router.lan, "*"]
 allowed_origins: ["http://chat.lan:3000", "app://desktop", "null"]
 runtime_dir: /run/sy
 worker_binary: @DIR@/switchyard-worker
+rate_limit: {requests_per_minute: 120, burst: 10}
 limits:
   max_connections: 100
   max_header_bytes: 32KiB
@@ -57,6 +60,7 @@ models:
   EXPECT_THAT(config.allowed_hosts, ElementsAre("router.lan", "*"));
   EXPECT_THAT(config.allowed_origins, ElementsAre("http://chat.lan:3000", "app://desktop", "null"));
   EXPECT_EQ(config.runtime_dir, "/run/sy");
+  EXPECT_EQ(config.rate_limit, (RateLimit{120, 10}));
   EXPECT_EQ(config.limits.max_connections, 100);
   EXPECT_EQ(config.limits.max_header_bytes, 32u << 10);
   EXPECT_EQ(config.limits.max_body_bytes, (BodyLimits{1u << 20, 2u << 20, 3'000'000}));
@@ -106,6 +110,16 @@ TEST_F(ConfigTest, AllowedOriginsAreSchemeHostAndPort) {
               ElementsAre(diagnostic(2, 19, "has a path")));
   EXPECT_THAT(load("models: {}\nallowed_origins: [\"http://\"]\n").errors,
               ElementsAre(diagnostic(2, 19, "is not an origin")));
+}
+
+TEST_F(ConfigTest, RateLimitNeedsACountAndABurstOfAtLeastOne) {
+  EXPECT_THAT(load("models: {}\nrate_limit: {requests_per_minute: -1}\n").errors,
+              ElementsAre(diagnostic(2, 35, "must be at least 0, got -1")));
+  EXPECT_THAT(load("models: {}\nrate_limit: {requests_per_minute: 60, burst: 0}\n").errors,
+              ElementsAre(diagnostic(2, 46, "must be at least 1, got 0")));
+  EXPECT_THAT(load("models: {}\nrate_limit: {per_minute: 60}\n").errors,
+              ElementsAre(diagnostic(2, 14, "unknown key 'per_minute'")));
+  EXPECT_THAT(load("models: {}\nrate_limit: 60\n").errors, ::testing::SizeIs(1));
 }
 
 TEST_F(ConfigTest, BrokenYamlIsOneDiagnosticWithItsPlace) {

@@ -55,10 +55,14 @@ TEST_F(UpstreamParserTest, PassesEndToEndFieldsAsSentAndDropsTheRest) {
       "Cache-Control: max-age=5\r\n"
       "X-Accel-Buffering: yes\r\n"
       "X-Other: \tpadded \r\n"
+      "Access-Control-Allow-Origin: *\r\n"
+      "access-control-allow-headers: *\r\n"
+      "Access-Control-: not a CORS field\r\n"
       "\r\n");
   EXPECT_EQ(fields_.general,
             "Content-Type: application/json\r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\n"
-            "X-Other: \tpadded \r\n");
+            "X-Other: \tpadded \r\n"
+            "Access-Control-: not a CORS field\r\n");
   EXPECT_EQ(fields_.caching, "Cache-Control: max-age=5\r\nX-Accel-Buffering: yes\r\n");
   EXPECT_TRUE(parser_.chunked());
   EXPECT_TRUE(parser_.keep_alive());
