@@ -4,8 +4,9 @@
 // prints one Markdown table per figure (medians of the repetitions; ratios to the reference taken
 // within each repetition, then their median) and writes them to bench/results/.
 //
-//   node bench/bench.mjs --build DIR [--figures 1,2,3,4,5] [--reps 5] [--duration 5]
+//   node bench/bench.mjs --build DIR [--figures 1,2,3,4,5,6] [--reps 5] [--duration 5]
 //                        [--conns 1,16,64,256] [--streams 1,100,1000] [--out DIR]
+//                        [--soak-requests 10000] [--soak-idle 60]
 //                        [--llama-server PATH] [--bench-model PATH] [--router-log-level warn]
 //                        [--worker PATH] [--tiny-model PATH]   (instead of those in --build)
 //
@@ -18,6 +19,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
+import { figure6 } from './soak.mjs';
+
 const run_file = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -28,7 +31,7 @@ const repo = path.resolve(here, '..');
 function parse_args(argv) {
   const options = {
     build: path.join(repo, 'build/bench'),
-    figures: [1, 2, 3, 4, 5],
+    figures: [1, 2, 3, 4, 5, 6],
     reps: 5,
     duration: 5,
     conns: [1, 16, 64, 256],
@@ -38,6 +41,8 @@ function parse_args(argv) {
     bench_model: null,
     router_log_level: 'warn',
     tokens: 128,
+    soak_requests: 10_000,
+    soak_idle: 60,
   };
   const list = (v) => v.split(',').filter(Boolean).map(Number);
   for (let i = 2; i < argv.length; i += 2) {
@@ -54,6 +59,8 @@ function parse_args(argv) {
       case '--bench-model': options.bench_model = path.resolve(value); break;
       case '--router-log-level': options.router_log_level = value; break;
       case '--tokens': options.tokens = Number(value); break;
+      case '--soak-requests': options.soak_requests = Number(value); break;
+      case '--soak-idle': options.soak_idle = Number(value); break;
       case '--worker': options.worker_override = path.resolve(value); break;
       case '--tiny-model': options.tiny_override = path.resolve(value); break;
       default: throw new Error(`bench.mjs: unknown flag ${flag}`);
@@ -132,6 +139,13 @@ function memory(pids) {
   return { rss, anon };
 }
 
+// RssAnon + VmSwap in KiB: the anonymous memory a leak grows, whether resident or swapped out.
+function anonymous_kib(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0) +
+         Number(/VmSwap:\s+(\d+)/.exec(status)?.[1] ?? 0);
+}
+
 const kTicks = 100;  // USER_HZ; Linux reports /proc/PID/stat times in these on every platform
 // utime + stime in seconds, summed over pids.
 function cpu_seconds(pids) {
@@ -187,10 +201,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 // ---------------------------------------------------------------------------------------------
 // The four columns of figures 1 and 2
 
-async function start_upstream(options, dir) {
+async function start_upstream(options, dir, sse = { events: 50, interval_ms: 20 }) {
   const port = await free_port();
   const upstream = start('upstream', options.upstream,
-                         ['--port', String(port), '--sse-events', '50', '--sse-interval-ms', '20'],
+                         ['--port', String(port), '--sse-events', String(sse.events),
+                          '--sse-interval-ms', String(sse.interval_ms)],
                          { dir });
   await wait_for('upstream', 10_000, () => port_open(port));
   return { name: 'direct', port, pids: () => [upstream.pid], handle: upstream };
@@ -777,6 +792,10 @@ async function main() {
     for (const t of targets) await t.handle.stop();
     if (options.figures.includes(4)) await figure4(options, dir);
     if (options.figures.includes(5)) await figure5(options, dir);
+    if (options.figures.includes(6)) {
+      await figure6(options, dir, { start_upstream, start_router, anonymous_kib, emit, table, fmt,
+                                    sleep });
+    }
   } finally {
     await stop_all();
   }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds what the benchmark needs and runs it (bench/bench.mjs); see bench/README.md.
 #
-#   bench/run.sh [--figures 1,2,3,4,5] [--reps 5] [--duration 5] [--conns 1,16,64,256]
-#                [--streams 1,100,1000] [--tokens 128] [--router-log-level warn]
+#   bench/run.sh [--figures 1,2,3,4,5,6] [--reps 5] [--duration 5] [--conns 1,16,64,256]
+#                [--streams 1,100,1000] [--tokens 128] [--soak-requests 10000] [--soak-idle 60]
+#                [--router-log-level warn]
 #
 # Environment: BENCH_BUILD (default build/bench: a Release build of the router and worker),
 # BENCH_JOBS (parallel compile jobs, default all cores), LLAMA_SERVER (use this llama-server
@@ -13,7 +14,7 @@ cd "$root"
 
 build=$(realpath -m "${BENCH_BUILD:-build/bench}")
 jobs=${BENCH_JOBS:-$(nproc)}
-figures=1,2,3,4,5
+figures=1,2,3,4,5,6
 args=("$@")
 for ((i = 0; i < ${#args[@]}; ++i)); do
   [[ ${args[i]} == --figures ]] && figures=${args[i + 1]:-}
