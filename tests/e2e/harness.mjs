@@ -135,6 +135,8 @@ export class Router {
     });
     fs.closeSync(log);
     const router = new Router(child, dir, log_file);
+    router.config_file = config_file;
+    router.runtime_dir = runtime_dir;
     try {
       const info = await wait_for('router.json', 30_000, () => {
         if (child.exitCode !== null) throw new Error(`router exited with ${child.exitCode}`);
@@ -177,6 +179,15 @@ export class Router {
     const response = await fetch(`${this.admin}${route}`);
     if (!response.ok) throw new Error(`GET ${route}: ${response.status}`);
     return response.json();
+  }
+
+  // Rewrites the config with `top_level` keys added (none: back to the original) and reloads it
+  // through the admin API; the models are unchanged, so no worker restarts.
+  async reconfigure(top_level = {}) {
+    const config = { ...test_config(this.runtime_dir), ...top_level };
+    fs.writeFileSync(this.config_file, JSON.stringify(config, null, 2));
+    const response = await fetch(`${this.admin}/admin/reload`, { method: 'POST' });
+    if (!response.ok) throw new Error(`reload: ${response.status} ${await response.text()}`);
   }
 
   // SIGTERM, then SIGKILL if it has not exited in 15 s. The temp dir is kept when

@@ -259,6 +259,27 @@ describe('errors', () => {
     await assert.rejects(client.models.retrieve('no-such-model'), OpenAI.NotFoundError);
   });
 
+  it('429 over rate_limit (RateLimitError); the SDK waits for Retry-After and retries', async () => {
+    await router.reconfigure({ rate_limit: { requests_per_minute: 60, burst: 1 } });
+    try {
+      // Every API request but the model list counts, a 404 included: cheap ones here.
+      const unknown = { model: 'no-such-model', messages: chat_messages };
+      await assert.rejects(client.chat.completions.create(unknown), OpenAI.NotFoundError);
+      await assert.rejects(client.chat.completions.create(unknown), (e) => {
+        assert.ok(e instanceof OpenAI.RateLimitError, `${e.constructor.name}: ${e.message}`);
+        assert.equal(e.status, 429);
+        assert.equal(e.code, 'rate_limit_exceeded');
+        assert.equal(e.headers.get('retry-after'), '1');
+        return true;
+      });
+      // One a second: a client that retries gets through after the wait it was told.
+      const patient = new OpenAI({ apiKey: kApiKey, baseURL: router.base_url, maxRetries: 2 });
+      await assert.rejects(patient.chat.completions.create(unknown), OpenAI.NotFoundError);
+    } finally {
+      await router.reconfigure();
+    }
+  });
+
   it('a 400 before a stream starts is a plain error, not a broken stream', async () => {
     await assert.rejects(
       client.chat.completions.create({ model: models.text, messages: chat_messages, n: 2,
