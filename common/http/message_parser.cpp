@@ -303,6 +303,18 @@ std::size_t MessageParser::parse_trailers(std::string_view input, error_code& ec
     ec = error::header_limit;
     return 0;
   }
+  // Each trailer line must be a field line: one with a bare CR or LF would end the section
+  // earlier for a reader that takes those for line ends, and hide the next request in it.
+  for (std::string_view lines = input.substr(0, end); !lines.empty();) {
+    const std::string_view line = lines.substr(0, std::min(lines.find(kCrlf), lines.size()));
+    const std::size_t colon = std::min(line.find(':'), line.size());
+    if (!is_token(line.substr(0, colon)) || colon == line.size() ||
+        !is_field_text(line.substr(colon + 1))) {
+      ec = error::bad_field;
+      return 0;
+    }
+    lines.remove_prefix(std::min(line.size() + kCrlf.size(), lines.size()));
+  }
   state_ = State::done;
   return end == 0 ? kCrlf.size() : end + 4;
 }

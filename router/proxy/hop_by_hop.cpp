@@ -1,5 +1,8 @@
 #include "router/proxy/hop_by_hop.hpp"
 
+#include <algorithm>
+#include <string>
+
 namespace switchyard::proxy {
 
 bool is_hop_by_hop(http::FieldName field) {
@@ -19,6 +22,13 @@ bool is_hop_by_hop(http::FieldName field) {
     default:
       return false;
   }
+}
+
+bool is_underscore_alias(std::string_view name) {
+  if (name.find('_') == std::string_view::npos) return false;
+  std::string dashed(name);
+  std::replace(dashed.begin(), dashed.end(), '_', '-');
+  return http::field_name(dashed) != http::FieldName::other;
 }
 
 }  // namespace switchyard::proxy

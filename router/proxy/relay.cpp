@@ -44,7 +44,7 @@ void append_decimal(std::string& out, std::uint64_t value) {
 
 // Appends the client's fields that pass on to the worker, each line as the client wrote it: not
 // hop-by-hop, and none the relay writes itself (Host, Content-Length, X-Request-Id,
-// X-Forwarded-For) or has answered (Expect).
+// X-Forwarded-For) or has answered (Expect), nor a name that stands for one of those with '_'.
 void append_request_fields(std::string& head, const http::Request& request) {
   for (const http::Request::Field& field : request.fields()) {
     switch (field.id) {
@@ -53,6 +53,9 @@ void append_request_fields(std::string& head, const http::Request& request) {
       case http::FieldName::content_length:
       case http::FieldName::x_request_id:
       case http::FieldName::x_forwarded_for:
+        break;
+      case http::FieldName::other:
+        if (!is_underscore_alias(field.name)) head.append(field.line);
         break;
       default:
         if (!is_hop_by_hop(field.id)) head.append(field.line);

@@ -98,6 +98,22 @@ TEST_F(RoutingTest, RequestIdOfTheClientReachesTheWorkerAndComesBack) {
   EXPECT_EQ(given.header("X-Request-Id"), "client-id-42");
 }
 
+// A worker that reads '_' as '-' (CGI-style) would see framing or a client address the router
+// never checked; such names are dropped, as nginx does, and other underscore names pass.
+TEST_F(RoutingTest, UnderscoreSpellingsOfFieldsTheRouterActsOnNeverReachTheWorker) {
+  const HttpResponse response = router_.chat("chat", {},
+                                             {{"Transfer_Encoding", "chunked"},
+                                              {"Content_Length", "5"},
+                                              {"X_Forwarded_For", "203.0.113.9"},
+                                              {"X_Custom_Header", "kept"}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json headers = response.json()["headers"];
+  EXPECT_FALSE(headers.contains("transfer_encoding")) << headers;
+  EXPECT_FALSE(headers.contains("content_length")) << headers;
+  EXPECT_FALSE(headers.contains("x_forwarded_for")) << headers;
+  EXPECT_EQ(headers["x_custom_header"], "kept") << headers;
+}
+
 TEST_F(RoutingTest, RequestIdIsCreatedWhenAbsentOrUnusable) {
   const HttpResponse created = router_.chat("chat");
   ASSERT_EQ(created.status, 200) << created.body;

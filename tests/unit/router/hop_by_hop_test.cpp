@@ -39,5 +39,19 @@ TEST(IsHopByHop, EndToEndFieldsAreForwarded) {
   }
 }
 
+TEST(IsUnderscoreAlias, FieldsTheDaemonActsOnSpelledWithUnderscores) {
+  for (std::string_view name : {"Transfer_Encoding", "content_length", "X_Forwarded_For",
+                                "x_request_id", "Proxy_Connection", "Keep_Alive", "Content_Type"}) {
+    EXPECT_TRUE(is_underscore_alias(name)) << name;
+  }
+}
+
+TEST(IsUnderscoreAlias, OtherNamesPass) {
+  for (std::string_view name : {"Transfer-Encoding", "X_Custom_Header", "x_stainless_os",
+                                "Transfer__Encoding", "_content_length", "content_length_", ""}) {
+    EXPECT_FALSE(is_underscore_alias(name)) << name;
+  }
+}
+
 }  // namespace
 }  // namespace switchyard::proxy
