@@ -28,6 +28,7 @@ void Metrics::record_refused(unsigned status) {
   ++router_.requests;
   ++router_.refused;
   if (status == 401) ++router_.unauthorized;
+  if (status == 429) ++router_.rate_limited;
 }
 
 std::string Metrics::prometheus_text(const registry::Registry& registry) const {
@@ -37,7 +38,9 @@ std::string Metrics::prometheus_text(const registry::Registry& registry) const {
       << "# TYPE switchyard_refused_requests_total counter\n"
       << "switchyard_refused_requests_total " << router_.refused << "\n"
       << "# TYPE switchyard_unauthorized_requests_total counter\n"
-      << "switchyard_unauthorized_requests_total " << router_.unauthorized << "\n";
+      << "switchyard_unauthorized_requests_total " << router_.unauthorized << "\n"
+      << "# TYPE switchyard_rate_limited_requests_total counter\n"
+      << "switchyard_rate_limited_requests_total " << router_.rate_limited << "\n";
   out << "# TYPE switchyard_model_requests_total counter\n";
   for (const auto& [model, s] : models_) {
     out << "switchyard_model_requests_total{model=\"" << model << "\",code=\"2xx\"} "

@@ -26,6 +26,7 @@ struct RouterStats {
   std::uint64_t requests = 0;
   std::uint64_t refused = 0;  // rejected before reaching a model (4xx of the router's own)
   std::uint64_t unauthorized = 0;
+  std::uint64_t rate_limited = 0;
 };
 
 class Metrics {

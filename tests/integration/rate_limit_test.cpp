@@ -36,6 +36,9 @@ TEST(RateLimitTest, EachKeyHasItsRateAndAClientOverItGets429WithRetryAfter) {
   EXPECT_EQ(router.worker_stats("m")["requests"], 2) << "a refused request reached the worker";
 
   EXPECT_EQ(router.chat("m", {}, kSecond).status, 200) << "another key has its own rate";
+  const std::string metrics = admin_get(router.admin_port(), "/metrics").body;
+  EXPECT_NE(metrics.find("\nswitchyard_rate_limited_requests_total 2\n"), std::string::npos)
+      << metrics;
   // A wrong key is a 401 whatever the rates, and liveness is never counted.
   EXPECT_EQ(router.chat("m", {}, {{"Authorization", "Bearer nope"}}).status, 401);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(http_request(router.port(), "GET", "/healthz").status, 200);
