@@ -111,6 +111,8 @@ struct Config {
   Endpoint listen{"127.0.0.1", 8080};
   Endpoint admin_listen{"127.0.0.1", 8081};
   std::vector<std::string> api_keys;
+  // Keys given a rate of their own (`api_keys: [{key, rate_limit}]`); the others get rate_limit.
+  std::map<std::string, RateLimit, std::less<>> key_rate_limits;
   std::vector<std::string> admin_keys;
   bool allow_unauthenticated = false;
   std::vector<std::string> allowed_hosts;    // Host names accepted besides IPs and localhost

@@ -70,8 +70,7 @@ class Parser {
     const YamlReader::Key keys[] = {
         {"listen", [&](const YAML::Node& n) { set(config.listen, endpoint(n)); }},
         {"admin_listen", [&](const YAML::Node& n) { set(config.admin_listen, endpoint(n)); }},
-        {"api_keys",
-         [&](const YAML::Node& n) { set(config.api_keys, bearer_keys(n, "api_keys")); }},
+        {"api_keys", [&](const YAML::Node& n) { read_api_keys(n, config); }},
         {"admin_keys",
          [&](const YAML::Node& n) { set(config.admin_keys, bearer_keys(n, "admin_keys")); }},
         {"allow_unauthenticated",
@@ -87,7 +86,8 @@ class Parser {
         {"runtime_dir", [&](const YAML::Node& n) { set(config.runtime_dir, reader_.string(n)); }},
         {"worker_binary",
          [&](const YAML::Node& n) { set(config.worker_binary, reader_.string(n)); }},
-        {"rate_limit", [&](const YAML::Node& n) { read_rate_limit(n, config.rate_limit); }},
+        {"rate_limit",
+         [&](const YAML::Node& n) { read_rate_limit(n, config.rate_limit, "rate_limit"); }},
         {"limits", [&](const YAML::Node& n) { read_limits(n, config.limits); }},
         {"defaults",
          [&](const YAML::Node& n) { read_model_defaults(reader_, n, base, places_.global); }},
@@ -111,23 +111,69 @@ class Parser {
     return endpoint;
   }
 
-  // An unset ${KEY:-} gives an empty string; an empty Bearer key would match an empty header.
   std::optional<std::vector<std::string>> bearer_keys(const YAML::Node& node,
                                                       std::string_view name) {
-    PlaceTable& places = places_.global;
-    auto keys = reader_.string_list(node, places, name);
-    if (!keys) return std::nullopt;
+    auto keys = reader_.string_list(node, places_.global, name);
+    if (keys) drop_empty_keys(*keys, name);
+    return keys;
+  }
+
+  // An unset ${KEY:-} gives an empty string; an empty Bearer key would match an empty header.
+  // `keys` are the items of the list `name`, in order.
+  void drop_empty_keys(std::vector<std::string>& keys, std::string_view name) {
     std::vector<std::string> kept;
-    for (std::size_t i = 0; i < keys->size(); ++i) {
-      if (!(*keys)[i].empty()) {
-        kept.push_back(std::move((*keys)[i]));
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (!keys[i].empty()) {
+        kept.push_back(std::move(keys[i]));
         continue;
       }
       const std::string item = std::string(name) + "." + std::to_string(i);
-      reader_.diagnostics().warning(places.at(item),
+      reader_.diagnostics().warning(places_.global.at(item),
                                     item + " is empty (an unset ${VAR:-}?); dropped");
     }
-    return kept;
+    keys = std::move(kept);
+  }
+
+  // Each item a key, or {key, rate_limit} for a key with a rate of its own.
+  void read_api_keys(const YAML::Node& node, Config& config) {
+    if (!node.IsNull() && !node.IsSequence()) {
+      reader_.error(node, std::string("expected a list of keys (strings, or maps of key and "
+                                      "rate_limit), found ") +
+                              (node.IsMap() ? "a map" : "a string"));
+      return;
+    }
+    std::vector<std::string> keys;
+    std::map<std::string, RateLimit, std::less<>> limits;
+    bool ok = true;
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const std::string item = "api_keys." + std::to_string(i);
+      places_.global[item] = YamlReader::place(node[i]);
+      if (!node[i].IsMap()) {
+        auto key = reader_.string(node[i]);
+        ok = ok && key.has_value();
+        keys.push_back(key.value_or(""));
+        continue;
+      }
+      std::optional<std::string> key;
+      std::optional<RateLimit> limit;
+      const YamlReader::Key entry_keys[] = {
+          {"key", [&](const YAML::Node& n) { key = reader_.string(n); }},
+          {"rate_limit",
+           [&](const YAML::Node& n) { read_rate_limit(n, limit.emplace(), item + ".rate_limit"); }},
+      };
+      reader_.read_map(node[i], item, entry_keys, places_.global, item + ".");
+      if (!key) {
+        reader_.diagnostics().error(places_.global.at(item), item + ": missing key");
+        ok = false;
+        continue;
+      }
+      if (limit && !key->empty()) limits[*key] = *limit;
+      keys.push_back(std::move(*key));
+    }
+    if (!ok) return;
+    drop_empty_keys(keys, "api_keys");
+    config.api_keys = std::move(keys);
+    config.key_rate_limits = std::move(limits);
   }
 
   // A list whose items `problem` finds nothing wrong with (it returns "" for a good one).
@@ -149,13 +195,14 @@ class Parser {
     return items;
   }
 
-  void read_rate_limit(const YAML::Node& node, RateLimit& limit) {
+  // `name` is where the map is: "rate_limit", "api_keys.2.rate_limit".
+  void read_rate_limit(const YAML::Node& node, RateLimit& limit, const std::string& name) {
     const YamlReader::Key keys[] = {
         {"requests_per_minute",
          [&](const YAML::Node& n) { set(limit.requests_per_minute, reader_.integer(n, 0)); }},
         {"burst", [&](const YAML::Node& n) { set(limit.burst, reader_.integer(n, 1)); }},
     };
-    reader_.read_map(node, "rate_limit", keys, places_.global, "rate_limit.");
+    reader_.read_map(node, name, keys, places_.global, name + ".");
   }
 
   void read_limits(const YAML::Node& node, Limits& limits) {

@@ -99,19 +99,24 @@ HeaderList response_fields(const std::string& request_id, const Request& request
   return fields;
 }
 
-// Throws the 429 for a client over `rate_limit`: the client is the API key it used, or its
-// address when the router has no keys.
+// Throws the 429 for a client over its rate: the client is the API key it used (with the rate
+// given to that key, if any, else `rate_limit`), or its address when the router has no keys.
 void admit(RouterContext& context, const Request& request, const Connection& connection) {
   const config::Config& config = *context.config;
-  if (config.rate_limit.requests_per_minute <= 0) return;
-  const std::string_view client = config.api_keys.empty()
-                                      ? std::string_view(connection.remote_address)
-                                      : bearer_token(request[FieldName::authorization]);
-  const auto wait = context.rate_limiter.take(client, config.rate_limit, SteadyClock::now());
+  if (config.rate_limit.requests_per_minute <= 0 && config.key_rate_limits.empty()) return;
+  const config::RateLimit* limit = &config.rate_limit;
+  std::string_view client = connection.remote_address;
+  if (!config.api_keys.empty()) {
+    client = bearer_token(request[FieldName::authorization]);
+    if (auto own = config.key_rate_limits.find(client); own != config.key_rate_limits.end()) {
+      limit = &own->second;
+    }
+  }
+  const auto wait = context.rate_limiter.take(client, *limit, SteadyClock::now());
   if (wait == SteadyClock::duration::zero()) return;
   const auto seconds = std::chrono::ceil<std::chrono::seconds>(wait).count();
   ApiError error(ErrorKind::too_many_requests,
-                 "rate limit of " + std::to_string(config.rate_limit.requests_per_minute) +
+                 "rate limit of " + std::to_string(limit->requests_per_minute) +
                      " requests per minute reached; retry in " + std::to_string(seconds) + " s",
                  std::nullopt, "rate_limit_exceeded");
   error.retry_after_seconds = static_cast<int>(seconds);

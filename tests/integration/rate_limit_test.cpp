@@ -1,6 +1,7 @@
 // H8 (rate): rate_limit counts the requests of each API key, or of each client address when
-// the router has no keys. A client over its rate gets 429 with Retry-After before its request
-// goes anywhere; other clients are not affected; a reload applies a new limit at once.
+// the router has no keys; a key may have a rate of its own. A client over its rate gets 429 with
+// Retry-After before its request goes anywhere; other clients are not affected; a reload applies a
+// new limit at once.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -11,6 +12,8 @@ namespace {
 
 const Headers kFirst{{"Authorization", "Bearer first-key"}};
 const Headers kSecond{{"Authorization", "Bearer second-key"}};
+const Headers kStrict{{"Authorization", "Bearer strict-key"}};
+const Headers kTrusted{{"Authorization", "Bearer trusted-key"}};
 
 void expect_429(const HttpResponse& response, std::string_view what) {
   EXPECT_EQ(response.status, 429) << what << ": " << response.body;
@@ -26,7 +29,11 @@ void expect_429(const HttpResponse& response, std::string_view what) {
 
 TEST(RateLimitTest, EachKeyHasItsRateAndAClientOverItGets429WithRetryAfter) {
   TestRouter router(model_yaml("m"),
-                    "api_keys: [\"first-key\", \"second-key\"]\n"
+                    "api_keys:\n"
+                    "  - first-key\n"
+                    "  - second-key\n"
+                    "  - {key: strict-key, rate_limit: {requests_per_minute: 1, burst: 1}}\n"
+                    "  - {key: trusted-key, rate_limit: {requests_per_minute: 0}}\n"
                     "rate_limit: {requests_per_minute: 1, burst: 2}\n");
   router.wait_ready("m");
   EXPECT_EQ(router.chat("m", {}, kFirst).status, 200);
@@ -36,8 +43,12 @@ TEST(RateLimitTest, EachKeyHasItsRateAndAClientOverItGets429WithRetryAfter) {
   EXPECT_EQ(router.worker_stats("m")["requests"], 2) << "a refused request reached the worker";
 
   EXPECT_EQ(router.chat("m", {}, kSecond).status, 200) << "another key has its own rate";
+  // Keys with a rate of their own: a stricter one, and one without a limit.
+  EXPECT_EQ(router.chat("m", {}, kStrict).status, 200);
+  expect_429(router.chat("m", {}, kStrict), "second request of the strict key");
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(router.chat("m", {}, kTrusted).status, 200) << i;
   const std::string metrics = admin_get(router.admin_port(), "/metrics").body;
-  EXPECT_NE(metrics.find("\nswitchyard_rate_limited_requests_total 2\n"), std::string::npos)
+  EXPECT_NE(metrics.find("\nswitchyard_rate_limited_requests_total 3\n"), std::string::npos)
       << metrics;
   // A wrong key is a 401 whatever the rates, and liveness is never counted.
   EXPECT_EQ(router.chat("m", {}, {{"Authorization", "Bearer nope"}}).status, 401);

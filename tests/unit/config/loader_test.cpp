@@ -122,6 +122,39 @@ TEST_F(ConfigTest, RateLimitNeedsACountAndABurstOfAtLeastOne) {
   EXPECT_THAT(load("models: {}\nrate_limit: 60\n").errors, ::testing::SizeIs(1));
 }
 
+TEST_F(ConfigTest, AnApiKeyMayHaveARateOfItsOwn) {
+  vars_["API_KEY"] = "k2";
+  const Config config = load_ok(R"(api_keys:
+  - k1
+  - {key: "${API_KEY}", rate_limit: {requests_per_minute: 600, burst: 20}}
+  - key: k3
+    rate_limit: {requests_per_minute: 0}
+rate_limit: {requests_per_minute: 60}
+models: {}
+)");
+  EXPECT_THAT(config.api_keys, ElementsAre("k1", "k2", "k3"));
+  EXPECT_EQ(config.key_rate_limits.size(), 2u);
+  EXPECT_EQ(config.key_rate_limits.at("k2"), (RateLimit{600, 20}));
+  EXPECT_EQ(config.key_rate_limits.at("k3"), (RateLimit{0, 0}));
+  EXPECT_EQ(config.rate_limit, (RateLimit{60, 0}));
+}
+
+TEST_F(ConfigTest, AnApiKeyEntryNeedsItsKeyAndKnownSettings) {
+  EXPECT_THAT(load("models: {}\napi_keys: [{rate_limit: {requests_per_minute: 5}}]\n").errors,
+              ElementsAre(diagnostic(2, 12, "api_keys.0: missing key")));
+  EXPECT_THAT(load("models: {}\napi_keys: [k1, {key: k2, rpm: 5}]\n").errors,
+              ElementsAre(diagnostic(2, 26, "unknown key 'rpm'")));
+  EXPECT_THAT(load("models: {}\napi_keys: [{key: k2, rate_limit: {burst: 0}}]\n").errors,
+              ElementsAre(diagnostic(2, 42, "api_keys.0.rate_limit.burst: must be at least 1")));
+  EXPECT_THAT(load("models: {}\napi_keys: k1\n").errors,
+              ElementsAre(diagnostic(2, 11, "found a string")));
+  // An empty key is dropped with its rate, as a plain empty item is.
+  LoadResult empty = load("models: {}\napi_keys: [{key: '', rate_limit: {burst: 1}}, k2]\n");
+  ASSERT_TRUE(empty.config) << describe(empty.errors);
+  EXPECT_THAT(empty.config->api_keys, ElementsAre("k2"));
+  EXPECT_TRUE(empty.config->key_rate_limits.empty());
+}
+
 TEST_F(ConfigTest, BrokenYamlIsOneDiagnosticWithItsPlace) {
   const LoadResult result = load("models:\n  a: [1, 2\nlisten: x\n");
   EXPECT_FALSE(result.config);
@@ -219,7 +252,7 @@ TEST_F(ConfigTest, ValuesAreTypeChecked) {
   EXPECT_THAT(load("models: {}\nlimits: 5s\n").errors,
               ElementsAre(diagnostic(2, 9, "limits: expected a map, found a string")));
   EXPECT_THAT(load("models: {}\napi_keys: secret\n").errors,
-              ElementsAre(diagnostic(2, 11, "expected a list of strings")));
+              ElementsAre(diagnostic(2, 11, "api_keys: expected a list of keys")));
   EXPECT_THAT(load("models: [a, b]\n").errors,
               ElementsAre(diagnostic(1, 9, "models: expected a map from model name")));
   EXPECT_THAT(load("models: {}\nlisten:\nadmin_keys: []\n").errors,
