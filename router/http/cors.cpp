@@ -21,15 +21,10 @@ constexpr std::pair<std::string_view, std::string_view> kAnswerFields[] = {
 
 // RFC 9110 5.6.1: tokens separated by commas and optional whitespace; empty items are allowed.
 bool is_field_name_list(std::string_view list) {
-  for (;;) {
-    const std::size_t comma = list.find(',');
-    std::string_view item = list.substr(0, comma);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (!item.empty() && !is_token(item)) return false;
-    if (comma == std::string_view::npos) return true;
-    list.remove_prefix(comma + 1);
-  }
+  bool names = true;
+  for_each_element(list,
+                   [&names](std::string_view element) { names = names && is_token(element); });
+  return names;
 }
 
 }  // namespace

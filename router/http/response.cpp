@@ -12,6 +12,13 @@ namespace switchyard::http {
 
 namespace bhttp = boost::beast::http;
 
+namespace {
+
+// How long a client told to come back later (503) is asked to wait.
+constexpr int kRetryAfterSeconds = 5;
+
+}  // namespace
+
 boost::asio::awaitable<bool> write_response(Connection& connection, unsigned status,
                                             std::string body, std::string_view content_type,
                                             bool keep_alive, HeaderList headers) {
@@ -22,8 +29,8 @@ boost::asio::awaitable<bool> write_response(Connection& connection, unsigned sta
   response.body() = std::move(body);
   response.prepare_payload();
   connection.deadline.expires_after(std::chrono::seconds(30));
-  auto [ec, n] = co_await bhttp::async_write(
-      connection.stream, response, boost::asio::as_tuple(boost::asio::use_awaitable));
+  auto [ec, n] = co_await bhttp::async_write(connection.stream, response,
+                                             boost::asio::as_tuple(boost::asio::use_awaitable));
   connection.deadline.expires_never();
   co_return !ec;
 }

@@ -14,13 +14,10 @@ namespace switchyard::http {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
-// How long a client told to come back later (503) is asked to wait.
-inline constexpr int kRetryAfterSeconds = 5;
-
 // Returns false when the client could not be written to. An empty `content_type` sends none (a
-// 204). `headers` is taken by value: a
-// coroutine keeps only the reference of a reference parameter, and a caller that returns the
-// awaitable instead of awaiting it at once (AdminHandler's reply()) would leave it dangling.
+// 204). `headers` is taken by value: a coroutine keeps only the reference of a reference
+// parameter, and a caller that returns the awaitable instead of awaiting it at once
+// (AdminHandler's reply()) would leave it dangling.
 boost::asio::awaitable<bool> write_response(Connection& connection, unsigned status,
                                             std::string body, std::string_view content_type,
                                             bool keep_alive, HeaderList headers = {});
