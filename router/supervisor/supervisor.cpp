@@ -55,7 +55,7 @@ std::string_view to_string(ModelState state) {
     case ModelState::starting: return "starting";
     case ModelState::ready: return "ready";
     case ModelState::unhealthy: return "unhealthy";
-    case ModelState::backoff: return "backoff";
+    case ModelState::restarting: return "restarting";
     case ModelState::failed: return "failed";
     case ModelState::stopping: return "stopping";
   }
@@ -235,7 +235,7 @@ asio::awaitable<void> Supervisor::run() {
       continue;
     }
     ++restarts_;
-    set_state(ModelState::backoff);
+    set_state(ModelState::restarting);
     co_await sleep_or_command(decision.delay);
     // A command that arrived during the backoff has set want_running_; a shutdown is handled
     // at the top of the loop.

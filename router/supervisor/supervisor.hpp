@@ -46,7 +46,7 @@
 
 namespace switchyard::supervisor {
 
-enum class ModelState { stopped, starting, ready, unhealthy, backoff, failed, stopping };
+enum class ModelState { stopped, starting, ready, unhealthy, restarting, failed, stopping };
 std::string_view to_string(ModelState state);
 
 // Hands out loopback ports for workers, never one that a live worker still holds.

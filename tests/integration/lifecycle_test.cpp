@@ -40,6 +40,18 @@ TEST(LifecycleTest, KilledWorkerIsRestartedWhileTheOtherKeepsItsPid) {
   EXPECT_EQ(router.chat("b").json()["pid"], b_pid);
 }
 
+// S1: during the wait before the next start, operators see `restarting`, with the exit that
+// caused it. The backoff is long so that the state cannot be missed between two polls.
+TEST(LifecycleTest, KilledWorkerShowsRestartingDuringItsBackoff) {
+  TestRouter router(model_yaml("a", {}, "restart: {backoff_initial: 20s, backoff_max: 20s}"));
+  const int pid = router.wait_ready("a")["pid"];
+
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  const json restarting = router.wait_state("a", "restarting", 5s);
+  EXPECT_EQ(restarting["restarts"], 1);
+  EXPECT_TRUE(contains(restarting["last_exit"], "SIGKILL")) << restarting;
+}
+
 TEST(LifecycleTest, HungHealthCheckGetsTheWorkerRestarted) {
   TempDir dir;
   const auto hang_file = dir.path() / "hang";

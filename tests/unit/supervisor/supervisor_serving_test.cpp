@@ -200,7 +200,7 @@ TEST_F(SupervisorServingTest, LeavesReadyAsSoonAsTheWorkerExitsBeforeItIsReaped)
   EXPECT_FALSE(launcher_.stopped);
 
   launcher_.reaped.open();
-  EXPECT_TRUE(reaches(s, ModelState::backoff));
+  EXPECT_TRUE(reaches(s, ModelState::restarting));
   EXPECT_TRUE(launcher_.stopped) << "stop() clears what the worker left behind";
   const ModelSnapshot snapshot = s.snapshot();
   EXPECT_EQ(snapshot.pid, 0);

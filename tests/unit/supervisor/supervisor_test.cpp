@@ -98,7 +98,7 @@ TEST(ModelStateToString, EveryState) {
   EXPECT_EQ(to_string(ModelState::starting), "starting");
   EXPECT_EQ(to_string(ModelState::ready), "ready");
   EXPECT_EQ(to_string(ModelState::unhealthy), "unhealthy");
-  EXPECT_EQ(to_string(ModelState::backoff), "backoff");
+  EXPECT_EQ(to_string(ModelState::restarting), "restarting");
   EXPECT_EQ(to_string(ModelState::failed), "failed");
   EXPECT_EQ(to_string(ModelState::stopping), "stopping");
 }
@@ -122,14 +122,14 @@ TEST_F(SupervisorTest, NothingHappensBeforeTheExecutorRuns) {
   EXPECT_TRUE(launcher_.specs.empty());
 }
 
-TEST_F(SupervisorTest, FailedSpawnGoesToBackoff) {
+TEST_F(SupervisorTest, FailedSpawnGoesToRestarting) {
   Supervisor& s = make(model());
-  EXPECT_EQ(s.state(), ModelState::backoff);
+  EXPECT_EQ(s.state(), ModelState::restarting);
   ASSERT_EQ(launcher_.specs.size(), 1u);
   EXPECT_EQ(launcher_.specs[0].model_name, "llm");
   EXPECT_EQ(launcher_.specs[0].argv.front(), "/usr/bin/switchyard-worker");
   const ModelSnapshot snapshot = s.snapshot();
-  EXPECT_EQ(snapshot.state, ModelState::backoff);
+  EXPECT_EQ(snapshot.state, ModelState::restarting);
   EXPECT_EQ(snapshot.restarts, 1);
   EXPECT_EQ(snapshot.pid, 0);
   EXPECT_TRUE(snapshot.last_error.has_value());
@@ -155,7 +155,7 @@ TEST_F(SupervisorTest, StartAfterStopSpawnsAgain) {
   s.start();
   EXPECT_TRUE(s.wants_running());
   poll();
-  EXPECT_EQ(s.state(), ModelState::backoff);
+  EXPECT_EQ(s.state(), ModelState::restarting);
   EXPECT_TRUE(s.wants_running());
   EXPECT_EQ(launcher_.specs.size(), 2u);
   EXPECT_EQ(s.snapshot().restarts, 2);
@@ -166,7 +166,7 @@ TEST_F(SupervisorTest, RestartDuringBackoffSpawnsAtOnce) {
   s.restart();
   poll();
   EXPECT_EQ(launcher_.specs.size(), 2u);
-  EXPECT_EQ(s.state(), ModelState::backoff);
+  EXPECT_EQ(s.state(), ModelState::restarting);
 }
 
 TEST_F(SupervisorTest, GivesUpAfterMaxRestartsWithinTheWindow) {
@@ -175,7 +175,7 @@ TEST_F(SupervisorTest, GivesUpAfterMaxRestartsWithinTheWindow) {
   Supervisor& s = make(config);  // spawn 1 fails: restart 1
   s.restart();                   // skip the backoff
   poll();                    // spawn 2 fails: restart 2
-  EXPECT_EQ(s.state(), ModelState::backoff);
+  EXPECT_EQ(s.state(), ModelState::restarting);
   s.restart();
   poll();  // spawn 3 fails: 2 restarts in the window, give up
   EXPECT_EQ(s.state(), ModelState::failed);
@@ -185,7 +185,7 @@ TEST_F(SupervisorTest, GivesUpAfterMaxRestartsWithinTheWindow) {
   // restart() re-arms a failed model with a clean history.
   s.restart();
   poll();
-  EXPECT_EQ(s.state(), ModelState::backoff);
+  EXPECT_EQ(s.state(), ModelState::restarting);
   EXPECT_EQ(launcher_.specs.size(), 4u);
 }
 
@@ -254,7 +254,7 @@ TEST_F(SupervisorTest, ReplacingAStoppedModelStartsTheNewOne) {
                                              old_one, hours(1));
   poll();
   EXPECT_EQ(launcher_.specs.size(), 2u);
-  EXPECT_EQ(supervisor_->state(), ModelState::backoff);
+  EXPECT_EQ(supervisor_->state(), ModelState::restarting);
 }
 
 TEST_F(SupervisorTest, StateChangesWakeWaiters) {
