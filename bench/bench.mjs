@@ -4,9 +4,10 @@
 // prints one Markdown table per figure (medians of the repetitions; ratios to the reference taken
 // within each repetition, then their median) and writes them to bench/results/.
 //
-//   node bench/bench.mjs --build DIR [--figures 1,2,3,4,5,6] [--reps 5] [--duration 5]
+//   node bench/bench.mjs --build DIR [--figures 1,2,3,4,5,6,7] [--reps 5] [--duration 5]
 //                        [--conns 1,16,64,256] [--streams 1,100,1000] [--out DIR]
 //                        [--soak-requests 10000] [--soak-idle 60]
+//                        [--slow-headers 1000] [--slow-bodies 100] [--slow-interval-ms 2000]
 //                        [--llama-server PATH] [--bench-model PATH] [--router-log-level warn]
 //                        [--worker PATH] [--tiny-model PATH]   (instead of those in --build)
 //
@@ -19,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
+import { figure7 } from './slowloris.mjs';
 import { figure6 } from './soak.mjs';
 
 const run_file = promisify(execFile);
@@ -31,7 +33,7 @@ const repo = path.resolve(here, '..');
 function parse_args(argv) {
   const options = {
     build: path.join(repo, 'build/bench'),
-    figures: [1, 2, 3, 4, 5, 6],
+    figures: [1, 2, 3, 4, 5, 6, 7],
     reps: 5,
     duration: 5,
     conns: [1, 16, 64, 256],
@@ -43,6 +45,9 @@ function parse_args(argv) {
     tokens: 128,
     soak_requests: 10_000,
     soak_idle: 60,
+    slow_headers: 1000,
+    slow_bodies: 100,
+    slow_interval_ms: 2000,
   };
   const list = (v) => v.split(',').filter(Boolean).map(Number);
   for (let i = 2; i < argv.length; i += 2) {
@@ -61,6 +66,9 @@ function parse_args(argv) {
       case '--tokens': options.tokens = Number(value); break;
       case '--soak-requests': options.soak_requests = Number(value); break;
       case '--soak-idle': options.soak_idle = Number(value); break;
+      case '--slow-headers': options.slow_headers = Number(value); break;
+      case '--slow-bodies': options.slow_bodies = Number(value); break;
+      case '--slow-interval-ms': options.slow_interval_ms = Number(value); break;
       case '--worker': options.worker_override = path.resolve(value); break;
       case '--tiny-model': options.tiny_override = path.resolve(value); break;
       default: throw new Error(`bench.mjs: unknown flag ${flag}`);
@@ -795,6 +803,9 @@ async function main() {
     if (options.figures.includes(6)) {
       await figure6(options, dir, { start_upstream, start_router, anonymous_kib, emit, table, fmt,
                                     sleep });
+    }
+    if (options.figures.includes(7)) {
+      await figure7(options, dir, { start_upstream, start_router, memory, emit, table, fmt, sleep });
     }
   } finally {
     await stop_all();

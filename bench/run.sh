@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds what the benchmark needs and runs it (bench/bench.mjs); see bench/README.md.
 #
-#   bench/run.sh [--figures 1,2,3,4,5,6] [--reps 5] [--duration 5] [--conns 1,16,64,256]
+#   bench/run.sh [--figures 1,2,3,4,5,6,7] [--reps 5] [--duration 5] [--conns 1,16,64,256]
 #                [--streams 1,100,1000] [--tokens 128] [--soak-requests 10000] [--soak-idle 60]
+#                [--slow-headers 1000] [--slow-bodies 100] [--slow-interval-ms 2000]
 #                [--router-log-level warn]
 #
 # Environment: BENCH_BUILD (default build/bench: a Release build of the router and worker),
@@ -14,7 +15,7 @@ cd "$root"
 
 build=$(realpath -m "${BENCH_BUILD:-build/bench}")
 jobs=${BENCH_JOBS:-$(nproc)}
-figures=1,2,3,4,5,6
+figures=1,2,3,4,5,6,7
 args=("$@")
 for ((i = 0; i < ${#args[@]}; ++i)); do
   [[ ${args[i]} == --figures ]] && figures=${args[i + 1]:-}

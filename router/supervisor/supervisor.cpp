@@ -55,7 +55,8 @@ std::string_view to_string(ModelState state) {
     case ModelState::starting: return "starting";
     case ModelState::ready: return "ready";
     case ModelState::unhealthy: return "unhealthy";
-    case ModelState::restarting: return "restarting";
+    case ModelState::restarting:
+      return "restarting";
     case ModelState::failed: return "failed";
     case ModelState::stopping: return "stopping";
   }
