@@ -35,14 +35,21 @@ ReadResult refuse(ErrorKind kind, std::string message) {
 
 ReadResult closed() { return ReadResult{}; }
 
-ReadResult refuse_parse_error(const error_code& ec) {
+// A refusal once the header is complete (see ReadResult::header_complete).
+ReadResult refuse_after_header(ApiError error) {
+  ReadResult result = refuse(std::move(error));
+  result.header_complete = true;
+  return result;
+}
+
+ApiError parse_error(const error_code& ec) {
   if (ec == bhttp::error::header_limit) {
-    return refuse(ErrorKind::headers_too_large, "request header fields too large");
+    return ApiError(ErrorKind::headers_too_large, "request header fields too large");
   }
   if (ec == bhttp::error::body_limit) {
-    return refuse(ErrorKind::payload_too_large, "request body too large");
+    return ApiError(ErrorKind::payload_too_large, "request body too large");
   }
-  return refuse(ErrorKind::invalid_request, "malformed HTTP request: " + ec.message());
+  return ApiError(ErrorKind::invalid_request, "malformed HTTP request: " + ec.message());
 }
 
 // Why a header was refused: the parser's own answer (framing, too many fields), a request line
@@ -59,7 +66,7 @@ ReadResult refuse_header(const RequestParser& parser, const error_code& ec,
     return refuse(ErrorKind::uri_too_long, "request line longer than the limit of " +
                                                std::to_string(header_limit) + " bytes");
   }
-  return refuse_parse_error(ec);
+  return refuse(parse_error(ec));
 }
 
 // What read_request does between reading the header and reading the body, out of the coroutine:
@@ -137,7 +144,7 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& de
     }
   }
 
-  if (auto error = check_header(parser, limits)) co_return refuse(std::move(*error));
+  if (auto error = check_header(parser, limits)) co_return refuse_after_header(std::move(*error));
   if (!parser.is_done() &&
       beast::iequals(parser.get()[FieldName::expect], "100-continue")) {
     deadline.expires_after(limits.header_timeout);
@@ -153,13 +160,14 @@ asio::awaitable<ReadResult> read_request(beast::tcp_stream& stream, Deadline& de
     body_received += n;
     if (ec) {
       if (deadline.expired()) {
-        co_return refuse(ErrorKind::request_timeout, "timed out reading the request body");
+        co_return refuse_after_header(
+            ApiError(ErrorKind::request_timeout, "timed out reading the request body"));
       }
       if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
           ec == bhttp::error::partial_message) {
         co_return closed();
       }
-      co_return refuse_parse_error(ec);
+      co_return refuse_after_header(parse_error(ec));
     }
   }
 

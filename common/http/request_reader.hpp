@@ -48,6 +48,9 @@ struct ReadResult {
   // as the parser found it: asking the message again means searching its fields.
   bool keep_alive = false;
   std::optional<ApiError> error;
+  // A refusal that came after the whole header was read: `request` holds its fields, so the
+  // answer may depend on them (the CORS fields a browser needs to read it).
+  bool header_complete = false;
 };
 
 // Reads into `request`, the connection's: each of its requests reuses what the one before

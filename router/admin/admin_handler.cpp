@@ -71,6 +71,12 @@ http::ReadLimits AdminHandler::read_limits() const {
   return read;
 }
 
+bool AdminHandler::origin_accepted(const http::Request& request) const {
+  const config::Config& config = *context_.config;
+  return http::request_origin_accepted(request, config.admin_listen.host, config.allowed_hosts,
+                                       config.allowed_origins);
+}
+
 asio::awaitable<bool> AdminHandler::handle(http::Request& request, http::Connection& connection) {
   const std::string target(request.target());
   const std::string path(http::path_of(target));

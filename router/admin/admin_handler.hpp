@@ -25,6 +25,7 @@ class AdminHandler : public http::Handler {
   AdminHandler(RouterContext& context, ReloadFunction reload)
       : context_(context), reload_(std::move(reload)) {}
   http::ReadLimits read_limits() const override;
+  bool origin_accepted(const http::Request& request) const override;
   boost::asio::awaitable<bool> handle(http::Request& request,
                                       http::Connection& connection) override;
 

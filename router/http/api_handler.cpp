@@ -229,6 +229,12 @@ ReadLimits ApiHandler::read_limits() const {
   return read;
 }
 
+bool ApiHandler::origin_accepted(const Request& request) const {
+  const config::Config& config = *context_.config;
+  return request_origin_accepted(request, config.listen.host, config.allowed_hosts,
+                                 config.allowed_origins);
+}
+
 asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connection) {
   const auto started = SteadyClock::now();
   const std::string request_id = request_id_of(request);

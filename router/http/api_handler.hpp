@@ -11,6 +11,7 @@ class ApiHandler : public Handler {
  public:
   explicit ApiHandler(RouterContext& context) : context_(context) {}
   ReadLimits read_limits() const override;
+  bool origin_accepted(const Request& request) const override;
   boost::asio::awaitable<bool> handle(Request& request, Connection& connection) override;
 
  private:

@@ -27,6 +27,9 @@ class Handler {
  public:
   virtual ~Handler() = default;
   virtual ReadLimits read_limits() const = 0;
+  // Whether the request's Host and Origin pass this listener's check (request_origin.hpp), for
+  // the answers the listener writes itself: only then do they carry CORS fields.
+  virtual bool origin_accepted(const Request& request) const = 0;
   // Never throws; returns false to close the connection after the response.
   virtual boost::asio::awaitable<bool> handle(Request& request, Connection& connection) = 0;
 };

@@ -9,6 +9,8 @@
 #include <system_error>
 
 #include "common/http/drained_read.hpp"
+#include "router/http/cors.hpp"
+#include "router/http/response.hpp"
 
 namespace switchyard::http {
 
@@ -114,6 +116,22 @@ asio::awaitable<void> Listener::accept_loop() {
   }
 }
 
+namespace {
+
+// The answer to a request that could not be read, before the connection closes. Once its header
+// was read, a browser page whose origin is accepted gets the CORS fields: without them it sees
+// a network error where the answer says what was wrong (a body over the limit, say).
+asio::awaitable<void> write_refusal(Connection& connection, const Handler& handler,
+                                    const Request& request, const ReadResult& read) {
+  HeaderList fields;
+  if (read.header_complete && handler.origin_accepted(request)) add_cors_fields(fields, request);
+  co_await write_error_response(connection, *read.error, false, std::move(fields));
+  boost::system::error_code ignored;
+  connection.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace
+
 asio::awaitable<void> Listener::session(tcp::socket socket) {
   boost::system::error_code ec;
   const std::string remote = socket.remote_endpoint(ec).address().to_string();
@@ -142,7 +160,7 @@ asio::awaitable<void> Listener::session(tcp::socket socket) {
     if (read.status == ReadResult::Status::refused) {
       spdlog::info("refused request from {}: {} {}", remote,
                    read.error->status(), read.error->what());
-      co_await write_error(stream, deadline, *read.error, true);
+      co_await write_refusal(connection, handler_, request, read);
       break;
     }
     self->busy = true;

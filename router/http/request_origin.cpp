@@ -90,4 +90,15 @@ void check_request_origin(const Request& request, std::string_view listen_host,
   }
 }
 
+bool request_origin_accepted(const Request& request, std::string_view listen_host,
+                             const std::vector<std::string>& allowed_hosts,
+                             const std::vector<std::string>& allowed_origins) {
+  try {
+    check_request_origin(request, listen_host, allowed_hosts, allowed_origins);
+    return true;
+  } catch (const ApiError&) {
+    return false;
+  }
+}
+
 }  // namespace switchyard::http

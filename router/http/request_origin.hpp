@@ -40,4 +40,9 @@ void check_request_origin(const Request& request, std::string_view listen_host,
                           const std::vector<std::string>& allowed_hosts,
                           const std::vector<std::string>& allowed_origins);
 
+// The same check as a yes or no, for the answers a listener writes itself.
+bool request_origin_accepted(const Request& request, std::string_view listen_host,
+                             const std::vector<std::string>& allowed_hosts,
+                             const std::vector<std::string>& allowed_origins);
+
 }  // namespace switchyard::http

@@ -116,6 +116,39 @@ TEST(CorsTest, PagesOfAcceptedOriginsReadEveryAnswerAfterTheirPreflight) {
   EXPECT_EQ(field(other.headers, "access-control-allow-origin"), "<absent>");
 }
 
+// The answers the listener writes for a request it would not read: once the header is whole, a
+// page of an accepted origin can read why (here a body over the limit) instead of seeing a
+// network error; an unreadable header says nothing about its origin, so it gets no CORS field.
+TEST(CorsTest, RefusalsOfTheListenerAreReadableOnceTheHeaderIsWhole) {
+  TestRouter router(model_yaml("m"), "allowed_origins: [\"" + kPage + "\"]\n");
+  router.wait_ready("m");
+  const auto too_large = [&](const std::string& origin) {
+    return raw_exchange(router.port(),
+                        "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
+                        "Origin: " +
+                            origin +
+                            "\r\nContent-Type: application/json\r\n"
+                            "Content-Length: 999999999999\r\n\r\n{",
+                        std::chrono::seconds(5));
+  };
+  const std::string accepted = too_large(kPage);
+  EXPECT_TRUE(accepted.starts_with("HTTP/1.1 413")) << accepted;
+  EXPECT_NE(accepted.find("Access-Control-Allow-Origin: " + kPage + "\r\n"), std::string::npos)
+      << accepted;
+  EXPECT_NE(accepted.find("Vary: Origin\r\n"), std::string::npos) << accepted;
+
+  const std::string other = too_large("http://chat.lan:3001");
+  EXPECT_TRUE(other.starts_with("HTTP/1.1 413")) << other;
+  EXPECT_EQ(other.find("Access-Control-"), std::string::npos) << other;
+
+  const std::string unreadable = raw_exchange(
+      router.port(),
+      "POST /v1/chat/completions HTTP/1.1\r\nOrigin: " + kPage + "\r\nBad\x01Field: x\r\n\r\n",
+      std::chrono::seconds(5));
+  EXPECT_TRUE(unreadable.starts_with("HTTP/1.1 400")) << unreadable;
+  EXPECT_EQ(unreadable.find("Access-Control-"), std::string::npos) << unreadable;
+}
+
 TEST(CorsTest, TheWildcardAcceptsEveryOriginButIsNeverSent) {
   TestRouter router(model_yaml("m"), "allowed_origins: [\"*\"]\n");
   router.wait_ready("m");

@@ -195,6 +195,7 @@ TEST_F(RequestReaderTest, HeaderOverTheLimitIs431) {
       exchange("GET / HTTP/1.1\r\nHost: r\r\nX-Pad: " + std::string(3000, 'p') + "\r\n\r\n");
   expect_refused(result, 431);
   EXPECT_EQ(result.error->kind, ErrorKind::headers_too_large);
+  EXPECT_FALSE(result.header_complete);
 }
 
 TEST_F(RequestReaderTest, RequestLineOverTheLimitIs414) {
@@ -222,6 +223,9 @@ TEST_F(RequestReaderTest, ContentLengthAboveTheLimitIs413WithoutReadingTheBody) 
       exchange("POST /v1/chat/completions HTTP/1.1\r\nHost: r\r\nContent-Length: 1000000\r\n\r\n");
   expect_refused(result, 413);
   EXPECT_EQ(result.error->kind, ErrorKind::payload_too_large);
+  // The header is whole: the answer may depend on its fields (the CORS ones).
+  EXPECT_TRUE(result.header_complete);
+  EXPECT_EQ(request_.target(), "/v1/chat/completions");
 }
 
 TEST_F(RequestReaderTest, ContentLengthJustAtTheLimitIsAccepted) {
@@ -245,6 +249,7 @@ TEST_F(RequestReaderTest, ChunkedBodyGrowingPastTheLimitIs413) {
       "a\r\n0123456789\r\na\r\n0123456789\r\n0\r\n\r\n");
   expect_refused(result, 413);
   EXPECT_EQ(result.error->kind, ErrorKind::payload_too_large);
+  EXPECT_TRUE(result.header_complete);
 }
 
 TEST_F(RequestReaderTest, BadChunkSizeIs400) {
@@ -255,7 +260,9 @@ TEST_F(RequestReaderTest, BadChunkSizeIs400) {
 }
 
 TEST_F(RequestReaderTest, MalformedRequestLineIs400) {
-  expect_refused(exchange("this is not http\r\n\r\n"), 400);
+  const ReadResult result = exchange("this is not http\r\n\r\n");
+  expect_refused(result, 400);
+  EXPECT_FALSE(result.header_complete);
 }
 
 TEST_F(RequestReaderTest, AmbiguousFramingIs400) {
@@ -289,6 +296,7 @@ TEST_F(RequestReaderTest, PartialHeaderTimesOutWith408) {
   const ReadResult result = exchange("POST /v1/chat/completions HTTP/1.1\r\nHost: r\r\n");
   expect_refused(result, 408);
   EXPECT_EQ(result.error->kind, ErrorKind::request_timeout);
+  EXPECT_FALSE(result.header_complete);
 }
 
 TEST_F(RequestReaderTest, SlowBodyTimesOutWith408) {
@@ -296,6 +304,7 @@ TEST_F(RequestReaderTest, SlowBodyTimesOutWith408) {
   const ReadResult result =
       exchange("POST / HTTP/1.1\r\nHost: r\r\nContent-Length: 10\r\n\r\n01234");
   expect_refused(result, 408);
+  EXPECT_TRUE(result.header_complete);
 }
 
 // H7 slow POST: every byte inside the gap, but the body as a whole slower than min_body_rate.
