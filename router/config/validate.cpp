@@ -52,6 +52,7 @@ class Validator {
   void run() {
     check_exposure(config_.listen, config_.api_keys, "listen", "api_keys");
     check_exposure(config_.admin_listen, config_.admin_keys, "admin_listen", "admin_keys");
+    check_admin_left_open();
     if (listeners_clash(config_.listen, config_.admin_listen)) {
       diagnostics_.error(where_global("admin_listen", "listen"),
                          "port clash: admin_listen " + format_endpoint(config_.admin_listen) +
@@ -84,6 +85,17 @@ class Validator {
                        what + " is not loopback and " + std::string(keys_key) +
                            " is empty, so anyone who can reach it could use it; set " +
                            std::string(keys_key) + " or allow_unauthenticated: true");
+  }
+
+  // Keys on the API but none on the admin listener: the admin listener is loopback (else
+  // check_exposure refused it), yet every local user and process, a browser's fetch included
+  // once its origin is allowed, can stop, restart and reload models there without a key.
+  void check_admin_left_open() {
+    if (config_.api_keys.empty() || !config_.admin_keys.empty()) return;
+    diagnostics_.warning(where_global("admin_keys", "api_keys"),
+                         "api_keys is set but admin_keys is empty: any local user can stop, "
+                         "restart and reload models on admin_listen " +
+                             format_endpoint(config_.admin_listen) + " without a key");
   }
 
   void check_model(std::size_t i) {

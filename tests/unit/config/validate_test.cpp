@@ -40,6 +40,17 @@ TEST_F(ConfigTest, NonLoopbackAdminListenNeedsAdminKeys) {
   EXPECT_TRUE(load("admin_listen: \"[::]:9\"\nadmin_keys: [k]\nmodels: {}\n").config);
 }
 
+TEST_F(ConfigTest, ApiKeysWithoutAdminKeysWarnThatTheAdminListenerIsOpen) {
+  const LoadResult open = load("api_keys: [k]\nmodels: {}\n");
+  ASSERT_TRUE(open.config) << describe(open.errors);
+  EXPECT_THAT(open.warnings, ::testing::Contains(diagnostic(
+                                 1, 11, "admin_keys is empty: any local user can stop")));
+  EXPECT_THAT(load("api_keys: [k]\nadmin_keys: [a]\nmodels: {}\n").warnings,
+              ::testing::Not(::testing::Contains(diagnostic(0, 0, "admin_keys is empty"))));
+  EXPECT_THAT(load("models: {}\n").warnings,
+              ::testing::Not(::testing::Contains(diagnostic(0, 0, "admin_keys is empty"))));
+}
+
 TEST_F(ConfigTest, ListenAndAdminListenMustNotShareAPort) {
   EXPECT_THAT(load("listen: 127.0.0.1:9000\nadmin_listen: 127.0.0.1:9000\nmodels: {}\n").errors,
               ElementsAre(diagnostic(2, 15,
