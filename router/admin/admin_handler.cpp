@@ -52,7 +52,8 @@ nlohmann::json model_status(const supervisor::Supervisor& model) {
           {"requests_in_flight", s.in_flight},
           {"failed_requests_in_a_row", s.failed_requests_in_a_row},
           {"ejections", s.ejections},
-          {"ejected", s.ejected}};
+          {"ejected", s.ejected},
+          {"starts_on_request", s.starts_on_request}};
 }
 
 std::string json_list(const std::vector<std::string>& items) {
@@ -110,7 +111,8 @@ asio::awaitable<bool> AdminHandler::handle(http::Request& request, http::Connect
     if (path == "/ready") {
       nlohmann::json not_ready = nlohmann::json::object();
       for (const auto& model : context_.registry.models()) {
-        if (model->state() != ModelState::ready) {
+        // A model down until asked for is as ready as it is meant to be.
+        if (model->state() != ModelState::ready && !model->starts_on_request()) {
           not_ready[model->config().name] = supervisor::to_string(model->state());
         }
       }

@@ -74,6 +74,11 @@ struct ModelConfig {
   RestartConfig restart;
   Duration stop_timeout = std::chrono::seconds(10);
   Duration queue_timeout = std::chrono::seconds(30);
+  // Not started with the router: the first request for the model starts it.
+  bool on_demand = false;
+  // A worker with no request for this long is stopped, and the next request starts it again.
+  // Zero: never.
+  Duration unload_after{0};
   int line = 0;  // 1-based line of the model's key in the file, for messages
 
   // Equality ignores `line`: moving a model within the file is not a change.

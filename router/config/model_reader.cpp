@@ -265,6 +265,16 @@ std::vector<YamlReader::Key> model_keys(YamlReader& r, ModelConfig& m, PlaceTabl
        }},
       {"stop_timeout", duration_into(m.stop_timeout)},
       {"queue_timeout", duration_into(m.queue_timeout)},
+      {"on_demand", [&r, &m](const YAML::Node& n) { set(m.on_demand, r.boolean(n)); }},
+      {"unload_after",
+       [&r, &m](const YAML::Node& n) {
+         // `never` lets a model opt out of a duration set under `defaults`.
+         if (n.IsScalar() && n.Scalar() == "never") {
+           m.unload_after = Duration::zero();
+           return;
+         }
+         set(m.unload_after, r.duration(n));
+       }},
   };
 }
 

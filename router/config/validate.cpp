@@ -187,7 +187,8 @@ class Validator {
       }
     }
     constexpr std::string_view kNeverSpawned = "has no effect: url models are never spawned";
-    for (std::string_view key : {"args", "env", "restart", "stop_timeout"}) {
+    for (std::string_view key :
+         {"args", "env", "restart", "stop_timeout", "on_demand", "unload_after"}) {
       warn_unused(i, key, kNeverSpawned);
     }
   }

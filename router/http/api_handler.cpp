@@ -281,6 +281,12 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
       if (!model) throw unknown_model(model_name, context_.registry);
       const ModelState state = model->state();
       if (state == ModelState::ready) break;
+      // The first request for a model that is down until asked for starts it; those that come
+      // while it loads wait as for any start.
+      if (model->starts_on_request()) {
+        spdlog::info("request {}: starting model {}", request_id, model_name);
+        model->start();
+      }
       refuse_unless_coming(*model, state, deadline);
       if (watch.gone()) {
         client_gone = true;

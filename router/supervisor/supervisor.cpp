@@ -115,6 +115,8 @@ void Supervisor::command(Command command) {
   pending_ = command;
   // Known from now on, not only once run() takes the command: a stop takes a while.
   want_running_ = command == Command::start || command == Command::restart;
+  // An operator's stop is meant to last: requests no longer start the model.
+  if (command == Command::stop) on_request_ = false;
   wake_.notify_all();
 }
 
@@ -124,6 +126,7 @@ asio::awaitable<void> Supervisor::shutdown() {
 }
 
 void Supervisor::request_finished() {
+  last_request_end_ = SteadyClock::now();
   if (--in_flight_ == 0) drained_.notify_all();
 }
 
@@ -153,6 +156,7 @@ ModelSnapshot Supervisor::snapshot() const {
   s.failed_requests_in_a_row = failed_requests_.in_a_row();
   s.ejections = ejections_;
   s.ejected = ejected_until_.has_value();
+  s.starts_on_request = starts_on_request();
   return s;
 }
 
@@ -232,6 +236,7 @@ asio::awaitable<void> Supervisor::run() {
     last_error_ = last_error_ ? *last_error_ + "; " + decision.reason : decision.reason;
     if (!decision.restart) {
       want_running_ = false;
+      on_request_ = false;
       gave_up = decision.give_up;
       continue;
     }
@@ -270,7 +275,8 @@ asio::awaitable<Supervisor::RunEnd> Supervisor::run_worker() {
   ready_since_.reset();
   spdlog::info("model {}: spawned pid {} on port {}", model_.name, pid_, port);
 
-  auto result = co_await (process->wait_exited() || watch_health() || next_command(true));
+  auto result = co_await (process->wait_exited() || watch_health() || next_command(true) ||
+                          idle_for_unload());
   RunEnd end;
   if (result.index() == 0) {
     // Not ready from the moment the worker is gone: reaping it and draining its output take a
@@ -282,8 +288,15 @@ asio::awaitable<Supervisor::RunEnd> Supervisor::run_worker() {
   } else if (result.index() == 1) {
     end.kind = std::get<1>(result);
     set_state(ModelState::unhealthy);
-  } else {
+  } else if (result.index() == 2) {
     end.command = std::get<2>(result);
+    set_state(ModelState::stopping);
+  } else {
+    spdlog::info("model {}: no request for {}ms; stopping it until the next one", model_.name,
+                 model_.unload_after.count());
+    want_running_ = false;
+    on_request_ = true;
+    end.command = Command::stop;
     set_state(ModelState::stopping);
   }
   end.healthy_for = ready_since_ ? since(*ready_since_) : milliseconds(0);
@@ -339,6 +352,18 @@ asio::awaitable<void> Supervisor::wait_until_healthy() {
   }
 }
 
+asio::awaitable<void> Supervisor::idle_for_unload() {
+  for (;;) {
+    const bool counting = model_.unload_after > milliseconds::zero() &&
+                          state_ == ModelState::ready && in_flight_ == 0;
+    const auto due =
+        counting ? last_request_end_ + model_.unload_after : SteadyClock::time_point::max();
+    if (counting && SteadyClock::now() >= due) co_return;
+    // The last request in flight ending, or the worker becoming ready, starts the count.
+    co_await wait_unless_cancelled(in_flight_ > 0 ? drained_ : state_changed_, due);
+  }
+}
+
 asio::awaitable<EndKind> Supervisor::watch_health() {
   const auto& health = model_.health;
   const std::string path = upstream_.base_path + health.path;
@@ -361,6 +386,7 @@ asio::awaitable<EndKind> Supervisor::watch_health() {
     delay = std::min(delay * 2, kMaxStartupProbeDelay);
   }
   ready_since_ = SteadyClock::now();
+  last_request_end_ = *ready_since_;
   last_error_.reset();
   failed_requests_.reset();
   failing_since_.reset();

@@ -17,6 +17,10 @@
 //                                 clean exit: stopped ◄──┘              ▼
 //                                                                     starting
 //
+// An `on_demand` model waits in `stopped` until the first request for it calls start(). With
+// `unload_after`, a ready worker that has had no request for that long is stopped the same way
+// (ready -> stopping -> stopped) and started again by the next request.
+//
 // `url:` models have no process and no restart policy: never spawned, never `failed`; stop()
 // and restart() act on them as above.
 //
@@ -71,6 +75,7 @@ struct ModelSnapshot {
   int failed_requests_in_a_row = 0;
   int ejections = 0;  // times health.max_failed_requests took the worker out of service
   bool ejected = false;
+  bool starts_on_request = false;
 };
 
 class Supervisor {
@@ -97,6 +102,9 @@ class Supervisor {
   // will bring it back by itself, so a request need not wait for it. True during a restart and
   // before the first start, when the state passes through `stopped` or `stopping` on its way up.
   bool wants_running() const { return want_running_; }
+  // Down until a request comes for it: an `on_demand` model not started yet, or one that
+  // `unload_after` stopped. start() brings it up; an operator's stop() ends this.
+  bool starts_on_request() const { return on_request_ && !want_running_; }
   ModelSnapshot snapshot() const;
   std::optional<std::string> last_error() const { return last_error_; }
   // Where to send requests; only meaningful while ready. Changes with every spawn.
@@ -139,6 +147,8 @@ class Supervisor {
   boost::asio::awaitable<EndKind> watch_health();
   // Probes every health.interval until one answers 200.
   boost::asio::awaitable<void> wait_until_healthy();
+  // Returns once the ready worker has had no request for unload_after; never when that is 0.
+  boost::asio::awaitable<void> idle_for_unload();
   boost::asio::awaitable<Command> next_command(bool running);
   boost::asio::awaitable<void> sleep_or_command(std::chrono::milliseconds delay);
   void set_state(ModelState state);
@@ -154,7 +164,8 @@ class Supervisor {
   std::chrono::milliseconds drain_timeout_;
 
   ModelState state_ = ModelState::stopped;
-  bool want_running_ = true;
+  bool on_request_ = model_.on_demand && model_.source != config::Source::url;
+  bool want_running_ = !on_request_;
   Command pending_ = Command::none;
   Notifier wake_;
   Notifier state_changed_;
@@ -172,6 +183,7 @@ class Supervisor {
   std::optional<std::string> last_exit_;
   std::optional<std::string> last_error_;
   int in_flight_ = 0;
+  std::chrono::steady_clock::time_point last_request_end_{};  // or when the worker became ready
   FailedRequests failed_requests_{model_.health.max_failed_requests};
   std::optional<std::string> failing_since_;  // why the run of failed requests ended the run
   Notifier requests_failing_;

@@ -296,6 +296,27 @@ models:
   EXPECT_THAT(config.models[2].inputs, ElementsAre(Input::text));
 }
 
+TEST_F(ConfigTest, OnDemandAndUnloadAfterComeFromDefaultsAndNeverTurnsUnloadingOff) {
+  const Config config = load_ok(R"(defaults: {on_demand: true, unload_after: 10m}
+models:
+  lazy: {command: [fake-server]}
+  kept: {command: [fake-server], on_demand: false, unload_after: never}
+)");
+  EXPECT_TRUE(config.models[0].on_demand);
+  EXPECT_EQ(config.models[0].unload_after, std::chrono::minutes(10));
+  EXPECT_FALSE(config.models[1].on_demand);
+  EXPECT_EQ(config.models[1].unload_after, Duration::zero());
+
+  const Config plain = load_ok("models: {m: {command: [fake-server]}}\n");
+  EXPECT_FALSE(plain.models[0].on_demand);
+  EXPECT_EQ(plain.models[0].unload_after, Duration::zero()) << "never, unless asked";
+
+  EXPECT_THAT(load("models: {m: {command: [fake-server], unload_after: 0s}}\n").errors,
+              ElementsAre(diagnostic(1, 52, "duration must be greater than 0")));
+  EXPECT_THAT(load("models: {m: {command: [fake-server], on_demand: maybe}}\n").errors,
+              ElementsAre(diagnostic(1, 49, "on_demand: expected true or false")));
+}
+
 TEST_F(ConfigTest, DefaultsRefuseKeysThatBelongToOneModel) {
   const LoadResult result = load(R"(defaults:
   engine: llama

@@ -180,6 +180,8 @@ TEST_F(ConfigTest, WarnsAboutSuspiciousButValidSettings) {
     health: {interval: 2s, timeout: 5s}
     args: {a: 1}
     env: {A: b}
+    on_demand: true
+    unload_after: 5m
   cmd:
     command: [fake-server]
     args: {a: 1}
@@ -191,7 +193,9 @@ TEST_F(ConfigTest, WarnsAboutSuspiciousButValidSettings) {
                                      "health.interval (2s)"),
                           diagnostic(5, 11, "args of model 'slow' has no effect"),
                           diagnostic(6, 10, "env of model 'slow' has no effect"),
-                          diagnostic(9, 11,
+                          diagnostic(7, 16, "on_demand of model 'slow' has no effect"),
+                          diagnostic(8, 19, "unload_after of model 'slow' has no effect"),
+                          diagnostic(11, 11,
                                      "args of model 'cmd' is passed only to engine "
                                      "workers")));
 }

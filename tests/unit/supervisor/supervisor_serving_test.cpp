@@ -116,6 +116,7 @@ class ScriptedLauncher : public Launcher {
     }
     asio::awaitable<ExitInfo> stop(milliseconds) override {
       script_.stopped = true;
+      script_.health.close();  // its port is free for the next worker
       co_return ExitInfo{.code = 1};
     }
 
@@ -207,6 +208,54 @@ TEST_F(SupervisorServingTest, LeavesReadyAsSoonAsTheWorkerExitsBeforeItIsReaped)
   EXPECT_EQ(snapshot.restarts, 1);
   EXPECT_EQ(snapshot.last_exit, "exit code 1");
   EXPECT_EQ(launcher_.spawns, 1);
+}
+
+TEST_F(SupervisorServingTest, OnDemandModelStaysStoppedUntilARequestStartsIt) {
+  config::ModelConfig model = spawned_model();
+  model.on_demand = true;
+  Supervisor& s = make(model);
+  io_.poll();
+  EXPECT_EQ(s.state(), ModelState::stopped);
+  EXPECT_TRUE(s.starts_on_request());
+  EXPECT_FALSE(s.wants_running()) << "nothing starts it by itself";
+  EXPECT_TRUE(s.snapshot().starts_on_request);
+  EXPECT_EQ(launcher_.spawns, 0);
+
+  s.start();  // what the first request for it does
+  s.start();  // and the next, while it loads: still one worker
+  EXPECT_FALSE(s.starts_on_request());
+  ASSERT_TRUE(reaches(s, ModelState::ready));
+  EXPECT_EQ(launcher_.spawns, 1);
+
+  // An operator's stop lasts: requests no longer start it.
+  s.stop();
+  ASSERT_TRUE(reaches(s, ModelState::stopped));
+  EXPECT_FALSE(s.starts_on_request());
+}
+
+TEST_F(SupervisorServingTest, IdleWorkerIsUnloadedAndTheNextRequestStartsItAgain) {
+  config::ModelConfig model = spawned_model();
+  model.unload_after = milliseconds(50);
+  Supervisor& s = make(model);
+  ASSERT_TRUE(reaches(s, ModelState::ready));
+
+  // A request in flight, however long, keeps the worker.
+  s.request_started();
+  io_.run_for(milliseconds(300));
+  EXPECT_EQ(s.state(), ModelState::ready);
+  EXPECT_FALSE(launcher_.stopped);
+
+  // unload_after from the end of the last request, then stopped and reaped.
+  s.request_finished();
+  ASSERT_TRUE(reaches(s, ModelState::stopped));
+  EXPECT_TRUE(launcher_.stopped);
+  EXPECT_TRUE(s.starts_on_request());
+  EXPECT_EQ(s.snapshot().pid, 0);
+  EXPECT_EQ(s.snapshot().restarts, 0) << "an unload is not a restart";
+
+  s.start();
+  ASSERT_TRUE(reaches(s, ModelState::ready));
+  EXPECT_EQ(launcher_.spawns, 2);
 }
 
 // Probes every 20 ms; a restart policy that would give up at the first failure.

@@ -1,0 +1,76 @@
+// Models started by their first request and stopped when idle (RELIABILITY.md P6): requests that
+// arrive together while the model loads share one worker and are all answered; an idle worker
+// is stopped and reaped, and the next request brings it back; an operator's stop still holds.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <set>
+#include <vector>
+
+#include "tests/integration/router_harness.hpp"
+
+namespace switchyard::test {
+namespace {
+
+using nlohmann::json;
+
+std::size_t count(std::string_view text, std::string_view part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string_view::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+TEST(OnDemandTest, TenRequestsTogetherStartOneWorkerAndAreAllAnswered) {
+  // The worker takes 500 ms to load, so every request arrives while it loads.
+  TestRouter router(model_yaml("always") +
+                    model_yaml("lazy", {"--load-delay", "500"}, "on_demand: true"));
+  router.wait_ready("always");
+  const json idle = router.wait_state("lazy", "stopped");
+  EXPECT_TRUE(idle["pid"].is_null()) << idle;
+  EXPECT_EQ(idle["starts_on_request"], true);
+  // A model down until asked for does not make the router unready.
+  EXPECT_EQ(admin_get(router.admin_port(), "/ready").status, 200);
+
+  std::vector<std::future<HttpResponse>> answers;
+  for (int i = 0; i < 10; ++i) {
+    answers.push_back(std::async(std::launch::async, [&] { return router.chat("lazy"); }));
+  }
+  std::set<int> pids;
+  for (auto& answer : answers) {
+    const HttpResponse response = answer.get();
+    ASSERT_EQ(response.status, 200) << response.body;
+    pids.insert(response.json()["pid"].get<int>());
+  }
+  EXPECT_EQ(pids.size(), 1u) << "more than one worker served the model";
+  const json ready = router.wait_ready("lazy");
+  EXPECT_EQ(ready["restarts"], 0);
+  EXPECT_EQ(ready["starts_on_request"], false);
+  EXPECT_EQ(count(router.process().log_text(), "model lazy: spawned pid"), 1u);
+}
+
+TEST(OnDemandTest, IdleWorkerIsStoppedAndTheNextRequestStartsAnother) {
+  TestRouter router(model_yaml("m", {}, "unload_after: 300ms"));
+  const int first_pid = router.wait_ready("m")["pid"];
+  ASSERT_EQ(router.chat("m").status, 200);
+
+  const json unloaded = router.wait_state("m", "stopped");
+  EXPECT_EQ(unloaded["starts_on_request"], true);
+  EXPECT_EQ(unloaded["restarts"], 0) << "an unload is not a restart";
+  EXPECT_TRUE(wait_until([&] { return !process_exists(first_pid); }, kLongWait)) << "not reaped";
+
+  const HttpResponse again = router.chat("m");
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_NE(again.json()["pid"], first_pid);
+
+  // Stopped by an operator, it stays down: requests get 503 instead of starting it.
+  ASSERT_EQ(admin_post(router.admin_port(), "/admin/models/m/stop").status, 202);
+  router.wait_model(
+      "m", [](const json& s) { return s["state"] == "stopped" && s["starts_on_request"] == false; },
+      "stopped by the operator");
+  const HttpResponse refused = router.chat("m");
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.json()["error"]["code"], "model_stopped");
+}
+
+}  // namespace
+}  // namespace switchyard::test
