@@ -51,14 +51,20 @@ asio::awaitable<void> wait_unless_cancelled(Notifier& notifier, SteadyClock::tim
 
 std::string_view to_string(ModelState state) {
   switch (state) {
-    case ModelState::stopped: return "stopped";
-    case ModelState::starting: return "starting";
-    case ModelState::ready: return "ready";
-    case ModelState::unhealthy: return "unhealthy";
+    case ModelState::stopped:
+      return "stopped";
+    case ModelState::starting:
+      return "starting";
+    case ModelState::ready:
+      return "ready";
+    case ModelState::unhealthy:
+      return "unhealthy";
     case ModelState::restarting:
       return "restarting";
-    case ModelState::failed: return "failed";
-    case ModelState::stopping: return "stopping";
+    case ModelState::failed:
+      return "failed";
+    case ModelState::stopping:
+      return "stopping";
   }
   return "unknown";
 }
