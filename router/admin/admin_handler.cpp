@@ -53,7 +53,8 @@ nlohmann::json model_status(const supervisor::Supervisor& model) {
           {"failed_requests_in_a_row", s.failed_requests_in_a_row},
           {"ejections", s.ejections},
           {"ejected", s.ejected},
-          {"starts_on_request", s.starts_on_request}};
+          {"starts_on_request", s.starts_on_request},
+          {"unloads", s.unloads}};
 }
 
 std::string json_list(const std::vector<std::string>& items) {

@@ -163,6 +163,7 @@ ModelSnapshot Supervisor::snapshot() const {
   s.ejections = ejections_;
   s.ejected = ejected_until_.has_value();
   s.starts_on_request = starts_on_request();
+  s.unloads = unloads_;
   return s;
 }
 
@@ -302,6 +303,7 @@ asio::awaitable<Supervisor::RunEnd> Supervisor::run_worker() {
                  model_.unload_after.count());
     want_running_ = false;
     on_request_ = true;
+    ++unloads_;
     end.command = Command::stop;
     set_state(ModelState::stopping);
   }

@@ -76,6 +76,7 @@ struct ModelSnapshot {
   int ejections = 0;  // times health.max_failed_requests took the worker out of service
   bool ejected = false;
   bool starts_on_request = false;
+  int unloads = 0;  // workers stopped by unload_after
 };
 
 class Supervisor {
@@ -188,6 +189,7 @@ class Supervisor {
   std::optional<std::string> failing_since_;  // why the run of failed requests ended the run
   Notifier requests_failing_;
   int ejections_ = 0;
+  int unloads_ = 0;
   std::optional<std::chrono::steady_clock::time_point> ejected_until_;
   std::mt19937 jitter_rng_{std::random_device{}()};
 };

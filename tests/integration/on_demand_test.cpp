@@ -56,6 +56,10 @@ TEST(OnDemandTest, IdleWorkerIsStoppedAndTheNextRequestStartsAnother) {
   const json unloaded = router.wait_state("m", "stopped");
   EXPECT_EQ(unloaded["starts_on_request"], true);
   EXPECT_EQ(unloaded["restarts"], 0) << "an unload is not a restart";
+  EXPECT_EQ(unloaded["unloads"], 1);
+  EXPECT_NE(admin_get(router.admin_port(), "/metrics")
+                .body.find("switchyard_model_unloads_total{model=\"m\"} 1\n"),
+            std::string::npos);
   EXPECT_TRUE(wait_until([&] { return !process_exists(first_pid); }, kLongWait)) << "not reaped";
 
   const HttpResponse again = router.chat("m");

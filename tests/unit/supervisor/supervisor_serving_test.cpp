@@ -252,6 +252,7 @@ TEST_F(SupervisorServingTest, IdleWorkerIsUnloadedAndTheNextRequestStartsItAgain
   EXPECT_TRUE(s.starts_on_request());
   EXPECT_EQ(s.snapshot().pid, 0);
   EXPECT_EQ(s.snapshot().restarts, 0) << "an unload is not a restart";
+  EXPECT_EQ(s.snapshot().unloads, 1);
 
   s.start();
   ASSERT_TRUE(reaches(s, ModelState::ready));
