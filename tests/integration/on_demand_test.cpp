@@ -48,6 +48,22 @@ TEST(OnDemandTest, TenRequestsTogetherStartOneWorkerAndAreAllAnswered) {
   EXPECT_EQ(count(router.process().log_text(), "model lazy: spawned pid"), 1u);
 }
 
+// A load longer than the request may wait: the request gets a 503 it can retry, the load goes
+// on, and the retry finds the model ready.
+TEST(OnDemandTest, RequestOutwaitedByTheLoadGets503WithRetryAfterAndTheLoadGoesOn) {
+  TestRouter router(
+      model_yaml("slow", {"--load-delay", "2000"}, "on_demand: true\nqueue_timeout: 300ms"));
+  router.wait_state("slow", "stopped");
+
+  const HttpResponse early = router.chat("slow");
+  EXPECT_EQ(early.status, 503) << early.body;
+  EXPECT_EQ(early.json()["error"]["code"], "model_not_ready");
+  EXPECT_TRUE(early.header("Retry-After").has_value());
+
+  router.wait_ready("slow");
+  EXPECT_EQ(router.chat("slow").status, 200);
+}
+
 TEST(OnDemandTest, IdleWorkerIsStoppedAndTheNextRequestStartsAnother) {
   TestRouter router(model_yaml("m", {}, "unload_after: 300ms"));
   const int first_pid = router.wait_ready("m")["pid"];
