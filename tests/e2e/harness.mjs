@@ -88,10 +88,12 @@ function test_config(runtime_dir) {
   config.models[models.embeddings] = copy_of_text({ embeddings: true });
   config.models[models.single_slot] =
       copy_of_text({ parallel: 1, ctx_size: 16384, threads: 1 });
+  // Started by its first request, so that the SDK meets a cold model once.
   config.models[models.image] = {
     type: 'image',
     command: [process.execPath, path.join(here, 'image_worker.mjs'), '--host', '${HOST}',
               '--port', '${PORT}'],
+    on_demand: true,
   };
   return config;
 }

@@ -289,7 +289,10 @@ describe('errors', () => {
 });
 
 describe('images', () => {
-  it('images.generate returns a real PNG', async () => {
+  it('images.generate returns a real PNG, from a model its request had to start', async () => {
+    const before = await router.admin_json(`/admin/models/${models.image}`);
+    assert.equal(before.state, 'stopped');
+    assert.equal(before.starts_on_request, true);
     const result = await client.images.generate({
       model: models.image,
       prompt: 'a lighthouse',
