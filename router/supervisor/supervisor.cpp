@@ -299,13 +299,7 @@ asio::awaitable<Supervisor::RunEnd> Supervisor::run_worker() {
     end.command = std::get<2>(result);
     set_state(ModelState::stopping);
   } else {
-    spdlog::info("model {}: no request for {}ms; stopping it until the next one", model_.name,
-                 model_.unload_after.count());
-    want_running_ = false;
-    on_request_ = true;
-    ++unloads_;
-    end.command = Command::stop;
-    set_state(ModelState::stopping);
+    end.command = Command::stop;  // idle_for_unload() has set the state
   }
   end.healthy_for = ready_since_ ? since(*ready_since_) : milliseconds(0);
   ready_since_.reset();
@@ -366,7 +360,18 @@ asio::awaitable<void> Supervisor::idle_for_unload() {
                           state_ == ModelState::ready && in_flight_ == 0;
     const auto due =
         counting ? last_request_end_ + model_.unload_after : SteadyClock::time_point::max();
-    if (counting && SteadyClock::now() >= due) co_return;
+    if (counting && SteadyClock::now() >= due) {
+      // Not ready from now on, in the same step as the check: the race this branch has won
+      // takes a moment to end the others, and a request let through meanwhile would meet a
+      // worker being stopped.
+      spdlog::info("model {}: no request for {}ms; stopping it until the next one", model_.name,
+                   model_.unload_after.count());
+      want_running_ = false;
+      on_request_ = true;
+      ++unloads_;
+      set_state(ModelState::stopping);
+      co_return;
+    }
     // The last request in flight ending, or the worker becoming ready, starts the count.
     co_await wait_unless_cancelled(in_flight_ > 0 ? drained_ : state_changed_, due);
   }

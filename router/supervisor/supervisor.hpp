@@ -148,7 +148,8 @@ class Supervisor {
   boost::asio::awaitable<EndKind> watch_health();
   // Probes every health.interval until one answers 200.
   boost::asio::awaitable<void> wait_until_healthy();
-  // Returns once the ready worker has had no request for unload_after; never when that is 0.
+  // Returns once the ready worker has had no request for unload_after (never when that is 0),
+  // with the model `stopping` and started again by the next request.
   boost::asio::awaitable<void> idle_for_unload();
   boost::asio::awaitable<Command> next_command(bool running);
   boost::asio::awaitable<void> sleep_or_command(std::chrono::milliseconds delay);
