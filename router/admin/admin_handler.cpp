@@ -203,11 +203,16 @@ asio::awaitable<bool> AdminHandler::handle(http::Request& request, http::Connect
         const nlohmann::json body = {{"model", name}, {"lines", model->logs().tail(tail)}};
         co_return co_await reply(200, body) && keep_alive;
       }
-      if (action == "start" || action == "stop" || action == "restart") {
+      if (action == "start" || action == "stop" || action == "restart" || action == "unload") {
         if (verb != bhttp::verb::post) throw ApiError(ErrorKind::method_not_allowed, "use POST");
+        if (action == "unload" && model->config().source == config::Source::url) {
+          throw ApiError(ErrorKind::invalid_request,
+                         "model '" + name + "' is a url model: it has no worker to unload");
+        }
         if (action == "start") model->start();
         if (action == "stop") model->stop();
         if (action == "restart") model->restart();
+        if (action == "unload") model->unload();
         const nlohmann::json body = {{"model", name}, {"action", action},
                                      {"state", supervisor::to_string(model->state())}};
         co_return co_await reply(202, body) && keep_alive;

@@ -116,6 +116,12 @@ void Supervisor::start() { command(Command::start); }
 void Supervisor::stop() { command(Command::stop); }
 void Supervisor::restart() { command(Command::restart); }
 
+void Supervisor::unload() {
+  if (want_running_) ++unloads_;
+  command(Command::stop);
+  on_request_ = true;
+}
+
 void Supervisor::command(Command command) {
   if (pending_ == Command::shutdown) return;  // shutting down is final
   pending_ = command;

@@ -76,7 +76,7 @@ struct ModelSnapshot {
   int ejections = 0;  // times health.max_failed_requests took the worker out of service
   bool ejected = false;
   bool starts_on_request = false;
-  int unloads = 0;  // workers stopped by unload_after
+  int unloads = 0;  // workers stopped by unload_after or unload()
 };
 
 class Supervisor {
@@ -94,6 +94,8 @@ class Supervisor {
   void start();
   void stop();
   void restart();
+  // Stops the worker now, like stop(), but leaves the model to be started by its next request.
+  void unload();
   // Stops the worker for good and returns once it has been reaped.
   boost::asio::awaitable<void> shutdown();
 

@@ -92,5 +92,27 @@ TEST(OnDemandTest, IdleWorkerIsStoppedAndTheNextRequestStartsAnother) {
   EXPECT_EQ(refused.json()["error"]["code"], "model_stopped");
 }
 
+// An operator frees a model's memory at once without taking it out of service.
+TEST(OnDemandTest, OperatorUnloadStopsTheWorkerAndTheNextRequestStartsAnother) {
+  TestRouter router(model_yaml("m") + "  remote:\n    url: http://127.0.0.1:9\n");
+  const int first_pid = router.wait_ready("m")["pid"];
+
+  const HttpResponse unload = admin_post(router.admin_port(), "/admin/models/m/unload");
+  EXPECT_EQ(unload.status, 202) << unload.body;
+  const json unloaded = router.wait_model(
+      "m", [](const json& s) { return s["state"] == "stopped"; }, "unloaded");
+  EXPECT_EQ(unloaded["starts_on_request"], true);
+  EXPECT_EQ(unloaded["unloads"], 1);
+  EXPECT_TRUE(wait_until([&] { return !process_exists(first_pid); }, kLongWait)) << "not reaped";
+
+  const HttpResponse again = router.chat("m");
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_NE(again.json()["pid"], first_pid);
+
+  const HttpResponse remote = admin_post(router.admin_port(), "/admin/models/remote/unload");
+  EXPECT_EQ(remote.status, 400) << remote.body;
+  EXPECT_NE(remote.body.find("no worker to unload"), std::string::npos) << remote.body;
+}
+
 }  // namespace
 }  // namespace switchyard::test
