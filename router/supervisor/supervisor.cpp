@@ -117,6 +117,15 @@ void Supervisor::stop() { command(Command::stop); }
 void Supervisor::restart() { command(Command::restart); }
 
 void Supervisor::unload() {
+  if (model_.source == config::Source::url) return;  // no worker to unload
+  if (state_ == ModelState::ready && !unload_asked_) {
+    unload_asked_ = true;
+    unload_deadline_ = SteadyClock::now() + drain_timeout_;
+    set_state(ModelState::stopping);
+    drained_.notify_all();  // idle_for_unload() takes it from here
+    return;
+  }
+  if (unload_asked_) return;
   if (want_running_) ++unloads_;
   command(Command::stop);
   on_request_ = true;
@@ -307,6 +316,12 @@ asio::awaitable<Supervisor::RunEnd> Supervisor::run_worker() {
   } else {
     end.command = Command::stop;  // idle_for_unload() has set the state
   }
+  if (std::exchange(unload_asked_, false) && result.index() < 2) {
+    // The worker exited or failed its probes while it drained: it was being unloaded all the
+    // same. (An operator's command that came meanwhile is done as asked.)
+    unloading();
+    end = RunEnd{.command = Command::stop};
+  }
   end.healthy_for = ready_since_ ? since(*ready_since_) : milliseconds(0);
   ready_since_.reset();
   // Also after a crash: stop() clears descendants the worker left behind.
@@ -360,25 +375,40 @@ asio::awaitable<void> Supervisor::wait_until_healthy() {
   }
 }
 
+void Supervisor::unloading() {
+  want_running_ = false;
+  on_request_ = true;
+  ++unloads_;
+  set_state(ModelState::stopping);
+}
+
 asio::awaitable<void> Supervisor::idle_for_unload() {
   for (;;) {
+    const auto now = SteadyClock::now();
+    if (unload_asked_) {
+      if (in_flight_ == 0 || now >= unload_deadline_) {
+        spdlog::info("model {}: unloading it ({} requests still in flight)", model_.name,
+                     in_flight_);
+        unloading();
+        co_return;
+      }
+      co_await wait_unless_cancelled(drained_, unload_deadline_);
+      continue;
+    }
     const bool counting = model_.unload_after > milliseconds::zero() &&
                           state_ == ModelState::ready && in_flight_ == 0;
     const auto due =
         counting ? last_request_end_ + model_.unload_after : SteadyClock::time_point::max();
-    if (counting && SteadyClock::now() >= due) {
+    if (counting && now >= due) {
       // Not ready from now on, in the same step as the check: the race this branch has won
       // takes a moment to end the others, and a request let through meanwhile would meet a
       // worker being stopped.
       spdlog::info("model {}: no request for {}ms; stopping it until the next one", model_.name,
                    model_.unload_after.count());
-      want_running_ = false;
-      on_request_ = true;
-      ++unloads_;
-      set_state(ModelState::stopping);
+      unloading();
       co_return;
     }
-    // The last request in flight ending, or the worker becoming ready, starts the count.
+    // The last request in flight ending, the worker becoming ready, or an unload() wakes it.
     co_await wait_unless_cancelled(in_flight_ > 0 ? drained_ : state_changed_, due);
   }
 }

@@ -94,7 +94,9 @@ class Supervisor {
   void start();
   void stop();
   void restart();
-  // Stops the worker now, like stop(), but leaves the model to be started by its next request.
+  // Stops the worker, like stop(), but leaves the model to be started by its next request. A
+  // ready worker first finishes the requests it has (for up to drain_timeout) and takes no new
+  // one: those wait, and start it again once it is gone.
   void unload();
   // Stops the worker for good and returns once it has been reaped.
   boost::asio::awaitable<void> shutdown();
@@ -151,8 +153,10 @@ class Supervisor {
   // Probes every health.interval until one answers 200.
   boost::asio::awaitable<void> wait_until_healthy();
   // Returns once the ready worker has had no request for unload_after (never when that is 0),
-  // with the model `stopping` and started again by the next request.
+  // or once an unload() has drained it, with the model `stopping` and started again by the next
+  // request.
   boost::asio::awaitable<void> idle_for_unload();
+  void unloading();
   boost::asio::awaitable<Command> next_command(bool running);
   boost::asio::awaitable<void> sleep_or_command(std::chrono::milliseconds delay);
   void set_state(ModelState state);
@@ -193,6 +197,8 @@ class Supervisor {
   Notifier requests_failing_;
   int ejections_ = 0;
   int unloads_ = 0;
+  bool unload_asked_ = false;  // by unload(), while the worker drains
+  std::chrono::steady_clock::time_point unload_deadline_{};
   std::optional<std::chrono::steady_clock::time_point> ejected_until_;
   std::mt19937 jitter_rng_{std::random_device{}()};
 };

@@ -109,6 +109,21 @@ TEST(OnDemandTest, OperatorUnloadStopsTheWorkerAndTheNextRequestStartsAnother) {
   ASSERT_EQ(again.status, 200) << again.body;
   EXPECT_NE(again.json()["pid"], first_pid);
 
+  // A request in flight is answered before the worker goes.
+  const int second_pid = again.json()["pid"];
+  auto slow = std::async(std::launch::async, [&] {
+    return router.chat("m", json{{"delay_ms", 1500}});
+  });
+  router.wait_model(
+      "m", [](const json& s) { return s["requests_in_flight"] == 1; }, "the slow request sent");
+  EXPECT_EQ(admin_post(router.admin_port(), "/admin/models/m/unload").status, 202);
+  EXPECT_EQ(router.model_status("m").value()["state"], "stopping");
+  const HttpResponse answered = slow.get();
+  EXPECT_EQ(answered.status, 200) << answered.body;
+  EXPECT_EQ(answered.json()["pid"], second_pid);
+  router.wait_state("m", "stopped");
+  EXPECT_TRUE(wait_until([&] { return !process_exists(second_pid); }, kLongWait));
+
   const HttpResponse remote = admin_post(router.admin_port(), "/admin/models/remote/unload");
   EXPECT_EQ(remote.status, 400) << remote.body;
   EXPECT_NE(remote.body.find("no worker to unload"), std::string::npos) << remote.body;

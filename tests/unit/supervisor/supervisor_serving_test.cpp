@@ -259,6 +259,35 @@ TEST_F(SupervisorServingTest, IdleWorkerIsUnloadedAndTheNextRequestStartsItAgain
   EXPECT_EQ(launcher_.spawns, 2);
 }
 
+TEST_F(SupervisorServingTest, UnloadLetsTheRequestsInFlightFinishFirst) {
+  Supervisor& s = make(spawned_model());
+  ASSERT_TRUE(reaches(s, ModelState::ready));
+  s.request_started();
+
+  s.unload();
+  EXPECT_EQ(s.state(), ModelState::stopping) << "no new request may go to it";
+  io_.run_for(milliseconds(200));
+  EXPECT_FALSE(launcher_.stopped) << "stopped under a request in flight";
+
+  s.request_finished();
+  ASSERT_TRUE(reaches(s, ModelState::stopped));
+  EXPECT_TRUE(launcher_.stopped);
+  EXPECT_TRUE(s.starts_on_request());
+  EXPECT_EQ(s.snapshot().unloads, 1);
+}
+
+TEST_F(SupervisorServingTest, UnloadStopsTheWorkerAtTheDrainTimeoutAllTheSame) {
+  supervisor_ = std::make_unique<Supervisor>(io_.get_executor(), spawned_model(), "worker",
+                                             launcher_, ports_, nullptr, milliseconds(50));
+  Supervisor& s = *supervisor_;
+  ASSERT_TRUE(reaches(s, ModelState::ready));
+  s.request_started();  // and never finished
+  s.unload();
+  ASSERT_TRUE(reaches(s, ModelState::stopped));
+  EXPECT_TRUE(launcher_.stopped);
+  s.request_finished();
+}
+
 // Probes every 20 ms; a restart policy that would give up at the first failure.
 config::ModelConfig remote_model(std::uint16_t port) {
   config::ModelConfig m;
