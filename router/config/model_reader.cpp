@@ -269,7 +269,9 @@ std::vector<YamlReader::Key> model_keys(YamlReader& r, ModelConfig& m, PlaceTabl
       {"unload_after",
        [&r, &m](const YAML::Node& n) {
          // `never` lets a model opt out of a duration set under `defaults`.
-         if (n.IsScalar() && n.Scalar() == "never") {
+         const auto text = r.string(n);
+         if (!text) return;
+         if (*text == "never") {
            m.unload_after = Duration::zero();
            return;
          }

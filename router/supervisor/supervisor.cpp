@@ -117,15 +117,15 @@ void Supervisor::stop() { command(Command::stop); }
 void Supervisor::restart() { command(Command::restart); }
 
 void Supervisor::unload() {
-  if (model_.source == config::Source::url) return;  // no worker to unload
-  if (state_ == ModelState::ready && !unload_asked_) {
+  // No worker to unload, or one already draining.
+  if (model_.source == config::Source::url || unload_asked_) return;
+  if (state_ == ModelState::ready) {
     unload_asked_ = true;
     unload_deadline_ = SteadyClock::now() + drain_timeout_;
     set_state(ModelState::stopping);
     drained_.notify_all();  // idle_for_unload() takes it from here
     return;
   }
-  if (unload_asked_) return;
   if (want_running_) ++unloads_;
   command(Command::stop);
   on_request_ = true;
@@ -147,7 +147,8 @@ asio::awaitable<void> Supervisor::shutdown() {
 }
 
 void Supervisor::request_finished() {
-  last_request_end_ = SteadyClock::now();
+  // Read only to count towards unload_after: no clock read per request otherwise.
+  if (model_.unload_after > milliseconds::zero()) last_request_end_ = SteadyClock::now();
   if (--in_flight_ == 0) drained_.notify_all();
 }
 

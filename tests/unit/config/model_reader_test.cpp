@@ -300,7 +300,7 @@ TEST_F(ConfigTest, OnDemandAndUnloadAfterComeFromDefaultsAndNeverTurnsUnloadingO
   const Config config = load_ok(R"(defaults: {on_demand: true, unload_after: 10m}
 models:
   lazy: {command: [fake-server]}
-  kept: {command: [fake-server], on_demand: false, unload_after: never}
+  kept: {command: [fake-server], on_demand: false, unload_after: '${UNLOAD:-never}'}
 )");
   EXPECT_TRUE(config.models[0].on_demand);
   EXPECT_EQ(config.models[0].unload_after, std::chrono::minutes(10));
