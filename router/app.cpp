@@ -53,9 +53,23 @@ App::App(config::Config config, std::string executable_dir)
 App::~App() = default;
 
 void App::start_model(const config::ModelConfig& model, registry::SupervisorPtr predecessor) {
+  const auto group = groups_.find(model.group);
   context_.registry.put(std::make_shared<supervisor::Supervisor>(
       io_.get_executor(), model, context_.config->worker_binary, *launcher_, ports_,
-      std::move(predecessor), context_.config->limits.drain_timeout));
+      std::move(predecessor), context_.config->limits.drain_timeout,
+      group == groups_.end() ? nullptr : group->second));
+}
+
+void App::update_groups(const config::Config& config) {
+  std::erase_if(groups_, [&](const auto& entry) { return !config.groups.contains(entry.first); });
+  for (const auto& [name, settings] : config.groups) {
+    auto& group = groups_[name];
+    if (group) {
+      group->set_max_loaded(settings.max_loaded);
+    } else {
+      group = std::make_shared<supervisor::SwapGroup>(name, settings.max_loaded);
+    }
+  }
 }
 
 int App::run() {
@@ -92,6 +106,7 @@ int App::run() {
                api_listener_->port(), config.admin_listen.host, admin_listener_->port(),
                runtime_dir_.path().string());
 
+  update_groups(config);
   for (const auto& model : config.models) start_model(model, nullptr);
   api_listener_->start();
   admin_listener_->start();
@@ -191,6 +206,7 @@ asio::awaitable<admin::ReloadOutcome> App::reload() {
   context_.last_reload_errors.clear();
 
   const config::Config& config = *context_.config;
+  update_groups(config);
   for (const auto& name : outcome.plan.removed) {
     if (auto model = context_.registry.remove(name)) {
       context_.pool.forget(name);

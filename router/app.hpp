@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,8 @@ class App {
 
  private:
   void start_model(const config::ModelConfig& model, registry::SupervisorPtr predecessor);
+  // Creates the groups `config` defines and applies a changed max_loaded to the others.
+  void update_groups(const config::Config& config);
   boost::asio::awaitable<void> handle_signals();
   boost::asio::awaitable<admin::ReloadOutcome> reload();
   boost::asio::awaitable<void> shutdown();
@@ -45,6 +48,9 @@ class App {
   std::unique_ptr<supervisor::PosixLauncher> launcher_;
   std::unique_ptr<supervisor::OrphanReaper> reaper_;
   supervisor::PortAllocator ports_;
+  // By name. A group a reload removes lives on with the members that still hold it (they are
+  // being replaced, as their `group` changed) and goes with them.
+  std::map<std::string, std::shared_ptr<supervisor::SwapGroup>, std::less<>> groups_;
   http::ApiHandler api_handler_;
   admin::AdminHandler admin_handler_;
   std::unique_ptr<http::Listener> api_listener_;

@@ -50,11 +50,13 @@ nlohmann::json model_status(const supervisor::Supervisor& model) {
           {"last_exit", optional_text(s.last_exit)},
           {"last_error", optional_text(s.last_error)},
           {"requests_in_flight", s.in_flight},
+          {"requests_waiting", s.waiting},
           {"failed_requests_in_a_row", s.failed_requests_in_a_row},
           {"ejections", s.ejections},
           {"ejected", s.ejected},
           {"starts_on_request", s.starts_on_request},
-          {"unloads", s.unloads}};
+          {"unloads", s.unloads},
+          {"group", s.group.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.group)}};
 }
 
 std::string json_list(const std::vector<std::string>& items) {

@@ -79,6 +79,9 @@ struct ModelConfig {
   // A worker with no request for this long is stopped, and the next request starts it again.
   // Zero: never.
   Duration unload_after{0};
+  // The swap group (a key of Config::groups) whose members share max_loaded places; empty:
+  // none. Members start on request, as with on_demand.
+  std::string group;
   int line = 0;  // 1-based line of the model's key in the file, for messages
 
   // Equality ignores `line`: moving a model within the file is not a change.
@@ -104,6 +107,14 @@ struct Limits {
   bool operator==(const Limits&) const = default;
 };
 
+// Models that cannot all be loaded at once (one GPU, limited memory): at most `max_loaded` of
+// the group's members have a worker at a time, and a member asked for when the group is full
+// unloads the one used least recently (see supervisor/swap_group.hpp).
+struct GroupConfig {
+  int max_loaded = 1;
+  bool operator==(const GroupConfig&) const = default;
+};
+
 // Requests per minute per API key (per client address without keys); see http::RateLimiter.
 struct RateLimit {
   int requests_per_minute = 0;  // 0: no limit
@@ -126,6 +137,7 @@ struct Config {
   std::string runtime_dir;  // resolved: config value, else $RUNTIME_DIRECTORY, $XDG_RUNTIME_DIR...
   std::string worker_binary;  // resolved: config value, else switchyard-worker beside the router
   Limits limits;
+  std::map<std::string, GroupConfig, std::less<>> groups;
   std::vector<ModelConfig> models;  // in file order
 
   const ModelConfig* find_model(std::string_view name) const;

@@ -51,7 +51,7 @@ std::string origin_problem(std::string_view origin) {
   return "";
 }
 
-// Reads the top level, `rate_limit` and `limits`; models are read by model_reader.
+// Reads the top level, `rate_limit`, `limits` and `groups`; models are read by model_reader.
 class Parser {
  public:
   Parser(YamlReader& reader, SourceMap& places) : reader_(reader), places_(places) {}
@@ -89,6 +89,7 @@ class Parser {
         {"rate_limit",
          [&](const YAML::Node& n) { read_rate_limit(n, config.rate_limit, "rate_limit"); }},
         {"limits", [&](const YAML::Node& n) { read_limits(n, config.limits); }},
+        {"groups", [&](const YAML::Node& n) { read_groups(n, config.groups); }},
         {"defaults",
          [&](const YAML::Node& n) { read_model_defaults(reader_, n, base, places_.global); }},
         // Read after the whole top level, so that `defaults` may come after `models`.
@@ -248,6 +249,23 @@ class Parser {
         {"drain_timeout", duration_into(limits.drain_timeout)},
     };
     reader_.read_map(node, "limits", keys, places_.global, "limits.");
+  }
+
+  void read_groups(const YAML::Node& node,
+                   std::map<std::string, GroupConfig, std::less<>>& groups) {
+    reader_.for_each_entry(
+        node, "groups", [&](std::string_view name, const YAML::Node& key, const YAML::Node& value) {
+          const std::string prefix = "groups." + std::string(name);
+          places_.global[prefix] = YamlReader::place(key);
+          GroupConfig group;
+          const YamlReader::Key keys[] = {
+              {"max_loaded",
+               [&](const YAML::Node& n) { set(group.max_loaded, reader_.integer(n, 1)); }},
+          };
+          reader_.read_map(value, "group '" + std::string(name) + "'", keys, places_.global,
+                           prefix + ".");
+          groups.emplace(name, group);
+        });
   }
 
   void read_models(const YAML::Node& node, const ModelConfig& base, Config& config) {

@@ -266,6 +266,15 @@ std::vector<YamlReader::Key> model_keys(YamlReader& r, ModelConfig& m, PlaceTabl
       {"stop_timeout", duration_into(m.stop_timeout)},
       {"queue_timeout", duration_into(m.queue_timeout)},
       {"on_demand", [&r, &m](const YAML::Node& n) { set(m.on_demand, r.boolean(n)); }},
+      {"group",
+       [&r, &m](const YAML::Node& n) {
+         const auto name = r.string(n);
+         if (name && name->empty()) {
+           r.error(n, "must not be empty; leave the key out for no group");
+           return;
+         }
+         set(m.group, name);
+       }},
       {"unload_after",
        [&r, &m](const YAML::Node& n) {
          // `never` lets a model opt out of a duration set under `defaults`.

@@ -62,6 +62,7 @@ class Validator {
     if (config_.models.empty()) diagnostics_.warning(places_.at("models"), "no models configured");
     for (std::size_t i = 0; i < config_.models.size(); ++i) check_model(i);
     check_names_and_aliases();
+    check_groups();
     check_worker_binary();
   }
 
@@ -188,7 +189,7 @@ class Validator {
     }
     constexpr std::string_view kNeverSpawned = "has no effect: url models are never spawned";
     for (std::string_view key :
-         {"args", "env", "restart", "stop_timeout", "on_demand", "unload_after"}) {
+         {"args", "env", "restart", "stop_timeout", "on_demand", "unload_after", "group"}) {
       warn_unused(i, key, kNeverSpawned);
     }
   }
@@ -223,6 +224,36 @@ class Validator {
                                         " (line " + std::to_string(owner.line) + ")");
         }
       }
+    }
+  }
+
+  // Every group a model names is defined, and every group can make a model give way.
+  void check_groups() {
+    std::map<std::string_view, int> members;
+    for (std::size_t i = 0; i < config_.models.size(); ++i) {
+      const ModelConfig& model = config_.models[i];
+      if (model.group.empty() || model.source == Source::url) continue;
+      if (config_.groups.contains(model.group)) {
+        ++members[model.group];
+        continue;
+      }
+      std::string defined;
+      for (const auto& [name, group] : config_.groups) {
+        defined += (defined.empty() ? "" : ", ") + in_quotes(name);
+      }
+      diagnostics_.error(places_.model_at(i, "group"),
+                         "group " + in_quotes(model.group) + " of " + model_label(model) +
+                             " is not defined under groups (defined: " +
+                             (defined.empty() ? "none" : defined) + ")");
+    }
+    for (const auto& [name, group] : config_.groups) {
+      const int count = members[name];
+      if (count > group.max_loaded) continue;
+      diagnostics_.warning(places_.at("groups." + name),
+                           "group " + in_quotes(name) + " has " + std::to_string(count) +
+                               (count == 1 ? " member" : " members") + " and max_loaded " +
+                               std::to_string(group.max_loaded) +
+                               ", so no member ever gives way to another");
     }
   }
 

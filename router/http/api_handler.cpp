@@ -281,6 +281,7 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
       if (!model) throw unknown_model(model_name, context_.registry);
       const ModelState state = model->state();
       if (state == ModelState::ready) break;
+      const supervisor::Supervisor::Waiting waiting(*model);
       // The first request for a model that is down until asked for starts it; those that come
       // while it loads wait as for any start.
       if (model->starts_on_request()) {

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
 #include <list>
 
 namespace switchyard::supervisor {
@@ -27,5 +28,16 @@ class Notifier {
  private:
   std::list<boost::asio::steady_timer*> waiters_;
 };
+
+// A Notifier's wait returns normally when the coroutine is cancelled (a branch losing an `||`
+// race); a loop around it must then end, or the race waits for it forever.
+inline boost::asio::awaitable<void> wait_unless_cancelled(
+    Notifier& notifier, std::chrono::steady_clock::time_point deadline) {
+  co_await notifier.wait_until(deadline);
+  const auto cancelled = (co_await boost::asio::this_coro::cancellation_state).cancelled();
+  if (cancelled != boost::asio::cancellation_type::none) {
+    throw boost::system::system_error(boost::asio::error::operation_aborted);
+  }
+}
 
 }  // namespace switchyard::supervisor

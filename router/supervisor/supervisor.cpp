@@ -37,16 +37,6 @@ milliseconds since(SteadyClock::time_point t) {
   return std::chrono::duration_cast<milliseconds>(SteadyClock::now() - t);
 }
 
-// A Notifier's wait returns normally when the coroutine is cancelled (a branch losing an `||`
-// race); a loop around it must then end, or the race waits for it forever.
-asio::awaitable<void> wait_unless_cancelled(Notifier& notifier, SteadyClock::time_point deadline) {
-  co_await notifier.wait_until(deadline);
-  const auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
-  if (cancelled != asio::cancellation_type::none) {
-    throw boost::system::system_error(asio::error::operation_aborted);
-  }
-}
-
 }  // namespace
 
 std::string_view to_string(ModelState state) {
@@ -89,14 +79,16 @@ std::uint16_t PortAllocator::allocate() {
 
 Supervisor::Supervisor(asio::any_io_executor executor, config::ModelConfig model,
                        std::string worker_binary, Launcher& launcher, PortAllocator& ports,
-                       std::shared_ptr<Supervisor> predecessor, milliseconds drain_timeout)
+                       std::shared_ptr<Supervisor> predecessor, milliseconds drain_timeout,
+                       std::shared_ptr<SwapGroup> group)
     : executor_(std::move(executor)),
       model_(std::move(model)),
       worker_binary_(std::move(worker_binary)),
       launcher_(launcher),
       ports_(ports),
       predecessor_(std::move(predecessor)),
-      drain_timeout_(drain_timeout) {
+      drain_timeout_(drain_timeout),
+      group_(model_.source == config::Source::url ? nullptr : std::move(group)) {
   asio::co_spawn(executor_, run(), [this](std::exception_ptr error) {
     if (!error) return;
     try {
@@ -107,6 +99,7 @@ Supervisor::Supervisor(asio::any_io_executor executor, config::ModelConfig model
     }
     finished_ = true;
     want_running_ = false;
+    group_place_ = {};
     set_state(ModelState::failed);
     state_changed_.notify_all();  // wakes shutdown() even if the state was failed already
   });
@@ -147,8 +140,9 @@ asio::awaitable<void> Supervisor::shutdown() {
 }
 
 void Supervisor::request_finished() {
-  // Read only to count towards unload_after: no clock read per request otherwise.
-  if (model_.unload_after > milliseconds::zero()) last_request_end_ = SteadyClock::now();
+  // Read only to count towards unload_after or for the group: no clock read per request
+  // otherwise.
+  if (model_.unload_after > milliseconds::zero() || group_) last_request_end_ = SteadyClock::now();
   if (--in_flight_ == 0) drained_.notify_all();
 }
 
@@ -175,11 +169,13 @@ ModelSnapshot Supervisor::snapshot() const {
   s.last_exit = last_exit_;
   s.last_error = last_error_;
   s.in_flight = in_flight_;
+  s.waiting = waiting_;
   s.failed_requests_in_a_row = failed_requests_.in_a_row();
   s.ejections = ejections_;
   s.ejected = ejected_until_.has_value();
   s.starts_on_request = starts_on_request();
   s.unloads = unloads_;
+  if (group_) s.group = group_->name();
   return s;
 }
 
@@ -188,6 +184,7 @@ void Supervisor::set_state(ModelState state) {
   spdlog::info("model {}: {} -> {}", model_.name, to_string(state_), to_string(state));
   state_ = state;
   state_changed_.notify_all();
+  if (group_) group_->member_changed();
 }
 
 void Supervisor::on_worker_line(std::string_view line) {
@@ -225,6 +222,7 @@ asio::awaitable<void> Supervisor::run() {
   for (;;) {
     if (pending_ == Command::shutdown) break;
     if (!want_running_) {
+      group_place_ = {};  // the worker is gone: another member may load
       set_state(gave_up ? ModelState::failed : ModelState::stopped);
       const Command command = co_await next_command(false);
       if (command == Command::shutdown) break;
@@ -240,6 +238,8 @@ asio::awaitable<void> Supervisor::run() {
     RunEnd end;
     if (model_.source == config::Source::url) {
       end.command = co_await run_remote();
+    } else if (const Command command = co_await take_group_place(); command != Command::none) {
+      end.command = command;
     } else {
       end = co_await run_worker();
     }
@@ -271,10 +271,20 @@ asio::awaitable<void> Supervisor::run() {
     if (pending_ != Command::shutdown) pending_ = Command::none;
   }
   finished_ = true;
+  group_place_ = {};
   set_state(ModelState::stopped);
   // set_state() notifies only on a change: shutdown() of a model that was already stopped waits
   // for finished_ all the same.
   state_changed_.notify_all();
+}
+
+asio::awaitable<Supervisor::Command> Supervisor::take_group_place() {
+  if (!group_ || group_place_.held()) co_return Command::none;
+  set_state(ModelState::starting);
+  auto result = co_await (group_->take_place(*this) || next_command(true));
+  if (result.index() == 1) co_return std::get<1>(result);
+  group_place_ = std::move(std::get<0>(result));
+  co_return Command::none;
 }
 
 asio::awaitable<Supervisor::RunEnd> Supervisor::run_worker() {

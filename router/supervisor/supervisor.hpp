@@ -19,7 +19,9 @@
 //
 // An `on_demand` model waits in `stopped` until the first request for it calls start(). With
 // `unload_after`, a ready worker that has had no request for that long is stopped the same way
-// (ready -> stopping -> stopped) and started again by the next request.
+// (ready -> stopping -> stopped) and started again by the next request. A member of a swap
+// group starts on request too, and stays `starting` until the group has a place for it; it is
+// stopped the same way when another member needs its place (swap_group.hpp).
 //
 // `url:` models have no process and no restart policy: never spawned, never `failed`; stop()
 // and restart() act on them as above.
@@ -46,6 +48,7 @@
 #include "router/supervisor/log_buffer.hpp"
 #include "router/supervisor/notifier.hpp"
 #include "router/supervisor/restart_policy.hpp"
+#include "router/supervisor/swap_group.hpp"
 #include "router/supervisor/worker_process.hpp"
 
 namespace switchyard::supervisor {
@@ -72,21 +75,25 @@ struct ModelSnapshot {
   std::optional<std::string> last_exit;
   std::optional<std::string> last_error;
   int in_flight = 0;
+  int waiting = 0;  // requests waiting for the model to be ready
   int failed_requests_in_a_row = 0;
   int ejections = 0;  // times health.max_failed_requests took the worker out of service
   bool ejected = false;
   bool starts_on_request = false;
-  int unloads = 0;  // workers stopped by unload_after or unload()
+  int unloads = 0;  // workers stopped by unload_after, unload() or their swap group
+  std::string group;
 };
 
 class Supervisor {
  public:
   // A `predecessor` (the same model before a reload changed it) is drained for up to
   // `drain_timeout` and stopped before this one spawns, so the two never hold memory together.
+  // A `group` (ignored for url models) is the swap group named by the model's `group:`.
   Supervisor(boost::asio::any_io_executor executor, config::ModelConfig model,
              std::string worker_binary, Launcher& launcher, PortAllocator& ports,
              std::shared_ptr<Supervisor> predecessor = nullptr,
-             std::chrono::milliseconds drain_timeout = std::chrono::seconds(30));
+             std::chrono::milliseconds drain_timeout = std::chrono::seconds(30),
+             std::shared_ptr<SwapGroup> group = nullptr);
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 
@@ -107,8 +114,8 @@ class Supervisor {
   // will bring it back by itself, so a request need not wait for it. True during a restart and
   // before the first start, when the state passes through `stopped` or `stopping` on its way up.
   bool wants_running() const { return want_running_; }
-  // Down until a request comes for it: an `on_demand` model not started yet, or one that
-  // `unload_after` stopped. start() brings it up; an operator's stop() ends this.
+  // Down until a request comes for it: an `on_demand` model or swap group member not started
+  // yet, or one that was unloaded. start() brings it up; an operator's stop() ends this.
   bool starts_on_request() const { return on_request_ && !want_running_; }
   ModelSnapshot snapshot() const;
   std::optional<std::string> last_error() const { return last_error_; }
@@ -135,6 +142,26 @@ class Supervisor {
   int in_flight() const { return in_flight_; }
   boost::asio::awaitable<void> wait_drained(std::chrono::steady_clock::time_point deadline);
 
+  // Requests waiting for the model to be ready. Its swap group does not unload it for another
+  // member until they have been sent to it (see Waiting).
+  int waiting() const { return waiting_; }
+  // When the last request ended, or the worker became ready; kept for unload_after and groups.
+  std::chrono::steady_clock::time_point last_used() const { return last_request_end_; }
+
+  // Counts a request as waiting for `model` while it lives.
+  class Waiting {
+   public:
+    explicit Waiting(Supervisor& model) : model_(model) { ++model_.waiting_; }
+    Waiting(const Waiting&) = delete;
+    Waiting& operator=(const Waiting&) = delete;
+    ~Waiting() {
+      if (--model_.waiting_ == 0 && model_.group_) model_.group_->member_changed();
+    }
+
+   private:
+    Supervisor& model_;
+  };
+
  private:
   enum class Command { none, start, stop, restart, shutdown };
   struct RunEnd {
@@ -157,6 +184,9 @@ class Supervisor {
   // request.
   boost::asio::awaitable<void> idle_for_unload();
   void unloading();
+  // Returns Command::none once the model may spawn a worker (at once outside a swap group), or
+  // the operator command that came first.
+  boost::asio::awaitable<Command> take_group_place();
   boost::asio::awaitable<Command> next_command(bool running);
   boost::asio::awaitable<void> sleep_or_command(std::chrono::milliseconds delay);
   void set_state(ModelState state);
@@ -170,9 +200,11 @@ class Supervisor {
   PortAllocator& ports_;
   std::shared_ptr<Supervisor> predecessor_;
   std::chrono::milliseconds drain_timeout_;
+  std::shared_ptr<SwapGroup> group_;
+  SwapGroup::Place group_place_;
 
   ModelState state_ = ModelState::stopped;
-  bool on_request_ = model_.on_demand && model_.source != config::Source::url;
+  bool on_request_ = (model_.on_demand || group_) && model_.source != config::Source::url;
   bool want_running_ = !on_request_;
   Command pending_ = Command::none;
   Notifier wake_;
@@ -191,6 +223,7 @@ class Supervisor {
   std::optional<std::string> last_exit_;
   std::optional<std::string> last_error_;
   int in_flight_ = 0;
+  int waiting_ = 0;
   std::chrono::steady_clock::time_point last_request_end_{};  // or when the worker became ready
   FailedRequests failed_requests_{model_.health.max_failed_requests};
   std::optional<std::string> failing_since_;  // why the run of failed requests ended the run

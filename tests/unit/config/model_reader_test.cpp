@@ -317,6 +317,31 @@ models:
               ElementsAre(diagnostic(1, 49, "on_demand: expected true or false")));
 }
 
+TEST_F(ConfigTest, GroupsAndTheGroupOfEachModelAlsoFromDefaults) {
+  const Config config = load_ok(R"(groups:
+  gpu: {max_loaded: 2}
+  cpu: {}
+defaults: {group: gpu}
+models:
+  a: {command: [fake-server]}
+  b: {command: [fake-server]}
+  c: {command: [fake-server], group: cpu}
+)");
+  ASSERT_EQ(config.groups.size(), 2u);
+  EXPECT_EQ(config.groups.at("gpu").max_loaded, 2);
+  EXPECT_EQ(config.groups.at("cpu").max_loaded, 1) << "one at a time unless set";
+  EXPECT_EQ(config.models[0].group, "gpu");
+  EXPECT_EQ(config.models[2].group, "cpu");
+  EXPECT_EQ(load_ok("models: {m: {command: [fake-server]}}\n").models[0].group, "");
+
+  EXPECT_THAT(load("groups: {gpu: {max_loaded: 0}}\nmodels: {}\n").errors,
+              ElementsAre(diagnostic(1, 28, "max_loaded: must be at least 1")));
+  EXPECT_THAT(load("groups: {gpu: {slots: 2}}\nmodels: {}\n").errors,
+              ElementsAre(diagnostic(1, 16, "unknown key 'slots'")));
+  EXPECT_THAT(load("models: {m: {command: [fake-server], group: ''}}\n").errors,
+              ElementsAre(diagnostic(1, 45, "group: must not be empty")));
+}
+
 TEST_F(ConfigTest, DefaultsRefuseKeysThatBelongToOneModel) {
   const LoadResult result = load(R"(defaults:
   engine: llama

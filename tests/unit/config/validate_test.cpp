@@ -200,6 +200,34 @@ TEST_F(ConfigTest, WarnsAboutSuspiciousButValidSettings) {
                                      "workers")));
 }
 
+TEST_F(ConfigTest, GroupMustBeDefinedAndAbleToSwap) {
+  const LoadResult unknown = load(R"(groups: {gpu: {}, big: {}}
+models:
+  a: {command: [fake-server], group: gpu}
+  b: {command: [fake-server], group: gpus}
+)");
+  EXPECT_THAT(unknown.errors,
+              ElementsAre(diagnostic(4, 38,
+                                     "group 'gpus' of model 'b' is not defined under groups "
+                                     "(defined: 'big', 'gpu')")));
+
+  const LoadResult idle = load(R"(groups:
+  gpu: {max_loaded: 2}
+  empty: {}
+models:
+  a: {command: [fake-server], group: gpu}
+  b: {command: [fake-server], group: gpu}
+  r: {url: 'http://h:1', group: empty}
+)");
+  ASSERT_TRUE(idle.config) << describe(idle.errors);
+  EXPECT_THAT(idle.warnings,
+              ElementsAre(diagnostic(2, 3,
+                                     "group 'gpu' has 2 members and max_loaded 2, so no member "
+                                     "ever gives way to another"),
+                          diagnostic(3, 3, "group 'empty' has 0 members"),
+                          diagnostic(7, 33, "group of model 'r' has no effect")));
+}
+
 TEST_F(ConfigTest, AModelWithOneBadValueIsStillCheckedForTheRest) {
   const LoadResult result = load(R"(models:
   m:

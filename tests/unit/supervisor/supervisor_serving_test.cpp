@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "router/supervisor/supervisor.hpp"
 
@@ -286,6 +287,52 @@ TEST_F(SupervisorServingTest, UnloadStopsTheWorkerAtTheDrainTimeoutAllTheSame) {
   ASSERT_TRUE(reaches(s, ModelState::stopped));
   EXPECT_TRUE(launcher_.stopped);
   s.request_finished();
+}
+
+// A member of a full swap group gives way only once the requests that waited for it have been
+// sent to it: unloaded before, it would have loaded for nobody, and two members asked for in
+// turn could unload each other for ever. Its worker is reaped before the other one spawns.
+TEST_F(SupervisorServingTest, SwapGroupMemberGivesWayOnceItsWaitingRequestsAreSent) {
+  auto group = std::make_shared<SwapGroup>("gpu", 1);
+  supervisor_ = std::make_unique<Supervisor>(io_.get_executor(), spawned_model(), "worker",
+                                             launcher_, ports_, nullptr, hours(1), group);
+  Supervisor& a = *supervisor_;
+  EXPECT_TRUE(a.starts_on_request()) << "members start on request";
+  std::optional<Supervisor::Waiting> waiting_for_a(std::in_place, a);
+  a.start();
+  ASSERT_TRUE(reaches(a, ModelState::ready));
+
+  config::ModelConfig other = spawned_model();
+  other.name = "other";
+  Supervisor b(io_.get_executor(), other, "worker", launcher_, ports_, nullptr, hours(1), group);
+  b.start();
+  io_.run_for(milliseconds(200));
+  EXPECT_EQ(a.state(), ModelState::ready) << "unloaded before its waiting request was sent";
+  EXPECT_EQ(b.state(), ModelState::starting);
+
+  a.request_started();    // the waiting request is sent,
+  waiting_for_a.reset();  // and waits no more
+  ASSERT_TRUE(reaches(a, ModelState::stopping));
+  io_.run_for(milliseconds(200));
+  EXPECT_EQ(launcher_.spawns, 1) << "the other spawned while the first had its worker";
+
+  a.request_finished();
+  ASSERT_TRUE(reaches(b, ModelState::ready));
+  EXPECT_EQ(launcher_.spawns, 2);
+  EXPECT_EQ(a.state(), ModelState::stopped);
+  EXPECT_TRUE(a.starts_on_request());
+  EXPECT_EQ(a.snapshot().unloads, 1);
+  EXPECT_EQ(b.snapshot().group, "gpu");
+
+  bool done = false;
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        co_await b.shutdown();
+        done = true;
+      },
+      asio::detached);
+  EXPECT_TRUE(run_until([&] { return done; }));
 }
 
 // Probes every 20 ms; a restart policy that would give up at the first failure.
