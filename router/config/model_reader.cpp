@@ -216,6 +216,17 @@ std::vector<YamlReader::Key> model_keys(YamlReader& r, ModelConfig& m, PlaceTabl
   const auto duration_into = [&r](Duration& field) {
     return [&r, &field](const YAML::Node& n) { set(field, r.duration(n)); };
   };
+  // An empty name or path would only fail later, further from the file.
+  const auto non_empty_into = [&r](std::string& field) {
+    return [&r, &field](const YAML::Node& n) {
+      const auto text = r.string(n);
+      if (text && text->empty()) {
+        r.error(n, "must not be empty");
+        return;
+      }
+      set(field, text);
+    };
+  };
   return {
       {"type",
        [&r, &m](const YAML::Node& n) {
@@ -228,27 +239,11 @@ std::vector<YamlReader::Key> model_keys(YamlReader& r, ModelConfig& m, PlaceTabl
          }
          m.type = *type;
        }},
-      {"engine",
-       [&r, &m](const YAML::Node& n) {
-         const auto engine = r.string(n);
-         if (engine && engine->empty()) {
-           r.error(n, "must not be empty");
-           return;
-         }
-         set(m.engine, engine);
-       }},
+      {"engine", non_empty_into(m.engine)},
       {"command", [&r, &m, &places, prefix](
                       const YAML::Node& n) { read_command(r, n, m, places, prefix + "command"); }},
       {"url", [&r, &m](const YAML::Node& n) { read_url(r, n, m); }},
-      {"model",
-       [&r, &m](const YAML::Node& n) {
-         const auto path = r.string(n);
-         if (path && path->empty()) {
-           r.error(n, "must not be empty");
-           return;
-         }
-         set(m.model_path, path);
-       }},
+      {"model", non_empty_into(m.model_path)},
       {"args", [&r, &m](const YAML::Node& n) { read_args(r, n, m); }},
       {"aliases", [&r, &m, &places, prefix](
                       const YAML::Node& n) { read_aliases(r, n, m, places, prefix + "aliases"); }},
@@ -266,15 +261,7 @@ std::vector<YamlReader::Key> model_keys(YamlReader& r, ModelConfig& m, PlaceTabl
       {"stop_timeout", duration_into(m.stop_timeout)},
       {"queue_timeout", duration_into(m.queue_timeout)},
       {"on_demand", [&r, &m](const YAML::Node& n) { set(m.on_demand, r.boolean(n)); }},
-      {"group",
-       [&r, &m](const YAML::Node& n) {
-         const auto name = r.string(n);
-         if (name && name->empty()) {
-           r.error(n, "must not be empty; leave the key out for no group");
-           return;
-         }
-         set(m.group, name);
-       }},
+      {"group", non_empty_into(m.group)},
       {"unload_after",
        [&r, &m](const YAML::Node& n) {
          // `never` lets a model opt out of a duration set under `defaults`.

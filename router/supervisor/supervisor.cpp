@@ -140,8 +140,7 @@ asio::awaitable<void> Supervisor::shutdown() {
 }
 
 void Supervisor::request_finished() {
-  // Read only to count towards unload_after or for the group: no clock read per request
-  // otherwise.
+  // Read only where unload_after or a swap group uses it: no clock read per request otherwise.
   if (model_.unload_after > milliseconds::zero() || group_) last_request_end_ = SteadyClock::now();
   if (--in_flight_ == 0) drained_.notify_all();
 }
