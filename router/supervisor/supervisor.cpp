@@ -106,22 +106,42 @@ Supervisor::Supervisor(asio::any_io_executor executor, config::ModelConfig model
 }
 
 void Supervisor::start() { command(Command::start); }
-void Supervisor::stop() { command(Command::stop); }
 void Supervisor::restart() { command(Command::restart); }
+
+void Supervisor::stop() {
+  if (drain_then_ != DrainThen::nothing) {
+    // Already draining for an unload: it ends in a stop that lasts instead.
+    drain_then_ = DrainThen::stop;
+    want_running_ = false;
+    on_request_ = false;
+    return;
+  }
+  if (!drain(DrainThen::stop)) {
+    command(Command::stop);
+    return;
+  }
+  // Refused from now on (model_stopped), not left to wait for a start that will not come.
+  want_running_ = false;
+  on_request_ = false;
+}
 
 void Supervisor::unload() {
   // No worker to unload, or one already draining.
-  if (model_.source == config::Source::url || unload_asked_) return;
-  if (state_ == ModelState::ready) {
-    unload_asked_ = true;
-    unload_deadline_ = SteadyClock::now() + drain_timeout_;
-    set_state(ModelState::stopping);
-    drained_.notify_all();  // idle_for_unload() takes it from here
-    return;
-  }
+  if (model_.source == config::Source::url || drain_then_ != DrainThen::nothing) return;
+  if (drain(DrainThen::unload)) return;
   if (want_running_) ++unloads_;
   command(Command::stop);
   on_request_ = true;
+}
+
+bool Supervisor::drain(DrainThen then) {
+  // A url model's requests do not depend on anything the router stops.
+  if (model_.source == config::Source::url || state_ != ModelState::ready) return false;
+  drain_then_ = then;
+  drain_deadline_ = SteadyClock::now() + drain_timeout_;
+  set_state(ModelState::stopping);
+  drained_.notify_all();  // until_stop_due() takes it from here
+  return true;
 }
 
 void Supervisor::command(Command command) {
@@ -307,8 +327,8 @@ asio::awaitable<Supervisor::RunEnd> Supervisor::run_worker() {
   ready_since_.reset();
   spdlog::info("model {}: spawned pid {} on port {}", model_.name, pid_, port);
 
-  auto result = co_await (process->wait_exited() || watch_health() || next_command(true) ||
-                          idle_for_unload());
+  auto result =
+      co_await (process->wait_exited() || watch_health() || next_command(true) || until_stop_due());
   RunEnd end;
   if (result.index() == 0) {
     // Not ready from the moment the worker is gone: reaping it and draining its output take a
@@ -324,12 +344,13 @@ asio::awaitable<Supervisor::RunEnd> Supervisor::run_worker() {
     end.command = std::get<2>(result);
     set_state(ModelState::stopping);
   } else {
-    end.command = Command::stop;  // idle_for_unload() has set the state
+    end.command = Command::stop;  // until_stop_due() has set the state
   }
-  if (std::exchange(unload_asked_, false) && result.index() < 2) {
-    // The worker exited or failed its probes while it drained: it was being unloaded all the
+  if (const DrainThen then = std::exchange(drain_then_, DrainThen::nothing);
+      then != DrainThen::nothing && result.index() < 2) {
+    // The worker exited or failed its probes while it drained: it was being stopped all the
     // same. (An operator's command that came meanwhile is done as asked.)
-    unloading();
+    if (then == DrainThen::unload) unloading();
     end = RunEnd{.command = Command::stop};
   }
   end.healthy_for = ready_since_ ? since(*ready_since_) : milliseconds(0);
@@ -392,17 +413,17 @@ void Supervisor::unloading() {
   set_state(ModelState::stopping);
 }
 
-asio::awaitable<void> Supervisor::idle_for_unload() {
+asio::awaitable<void> Supervisor::until_stop_due() {
   for (;;) {
     const auto now = SteadyClock::now();
-    if (unload_asked_) {
-      if (in_flight_ == 0 || now >= unload_deadline_) {
-        spdlog::info("model {}: unloading it ({} requests still in flight)", model_.name,
-                     in_flight_);
-        unloading();
+    if (drain_then_ != DrainThen::nothing) {
+      if (in_flight_ == 0 || now >= drain_deadline_) {
+        spdlog::info("model {}: {} it ({} requests still in flight)", model_.name,
+                     drain_then_ == DrainThen::unload ? "unloading" : "stopping", in_flight_);
+        if (drain_then_ == DrainThen::unload) unloading();
         co_return;
       }
-      co_await wait_unless_cancelled(drained_, unload_deadline_);
+      co_await wait_unless_cancelled(drained_, drain_deadline_);
       continue;
     }
     const bool counting = model_.unload_after > milliseconds::zero() &&

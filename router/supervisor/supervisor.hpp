@@ -97,7 +97,8 @@ class Supervisor {
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 
-  // Operator commands. restart() also re-arms a model that is `failed`.
+  // Operator commands. restart() also re-arms a model that is `failed`. stop() lets a ready
+  // worker answer the requests it has first (for up to drain_timeout) and refuses new ones.
   void start();
   void stop();
   void restart();
@@ -179,11 +180,15 @@ class Supervisor {
   boost::asio::awaitable<EndKind> watch_health();
   // Probes every health.interval until one answers 200.
   boost::asio::awaitable<void> wait_until_healthy();
-  // Returns once the ready worker has had no request for unload_after (never when that is 0),
-  // or once an unload() has drained it, with the model `stopping` and started again by the next
-  // request.
-  boost::asio::awaitable<void> idle_for_unload();
+  // Returns once the ready worker is to be stopped, with the model `stopping`: after no request
+  // for unload_after (never when that is 0), to be started again by the next request, or once
+  // an unload() or stop() has drained it.
+  boost::asio::awaitable<void> until_stop_due();
   void unloading();
+  enum class DrainThen { nothing, unload, stop };
+  // Starts draining a ready worker (state `stopping`, no new request sent to it); false when
+  // there is nothing to drain.
+  bool drain(DrainThen then);
   // Returns Command::none once the model may spawn a worker (at once outside a swap group), or
   // the operator command that came first.
   boost::asio::awaitable<Command> take_group_place();
@@ -230,8 +235,8 @@ class Supervisor {
   Notifier requests_failing_;
   int ejections_ = 0;
   int unloads_ = 0;
-  bool unload_asked_ = false;  // by unload(), while the worker drains
-  std::chrono::steady_clock::time_point unload_deadline_{};
+  DrainThen drain_then_ = DrainThen::nothing;  // set while the worker drains
+  std::chrono::steady_clock::time_point drain_deadline_{};
   std::optional<std::chrono::steady_clock::time_point> ejected_until_;
   std::mt19937 jitter_rng_{std::random_device{}()};
 };

@@ -1,6 +1,7 @@
 // Models started by their first request and stopped when idle (RELIABILITY.md P6): requests that
 // arrive together while the model loads share one worker and are all answered; an idle worker
-// is stopped and reaped, and the next request brings it back; an operator's stop still holds.
+// is stopped and reaped, and the next request brings it back; an operator's stop still holds,
+// and like an unload it lets the request in flight finish first.
 #include <gtest/gtest.h>
 
 #include <future>
@@ -121,6 +122,28 @@ TEST(OnDemandTest, OperatorUnloadStopsTheWorkerAndTheNextRequestStartsAnother) {
   const HttpResponse remote = admin_post(router.admin_port(), "/admin/models/remote/unload");
   EXPECT_EQ(remote.status, 400) << remote.body;
   EXPECT_NE(remote.body.find("no worker to unload"), std::string::npos) << remote.body;
+}
+
+TEST(OnDemandTest, OperatorStopAnswersTheRequestInFlightAndRefusesNewOnesAtOnce) {
+  TestRouter router(model_yaml("m"));
+  const int pid = router.wait_ready("m")["pid"];
+  auto slow = std::async(std::launch::async, [&] {
+    return router.chat("m", json{{"delay_ms", 1500}});
+  });
+  router.wait_model(
+      "m", [](const json& s) { return s["requests_in_flight"] == 1; }, "the slow request sent");
+
+  ASSERT_EQ(admin_post(router.admin_port(), "/admin/models/m/stop").status, 202);
+  const HttpResponse refused = router.chat("m");
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.json()["error"]["code"], "model_stopped");
+  EXPECT_TRUE(slow.wait_for(0s) == std::future_status::timeout) << "refused, not queued";
+
+  const HttpResponse answered = slow.get();
+  EXPECT_EQ(answered.status, 200) << answered.body;
+  EXPECT_EQ(answered.json()["pid"], pid);
+  EXPECT_EQ(router.wait_state("m", "stopped")["starts_on_request"], false);
+  EXPECT_TRUE(wait_until([&] { return !process_exists(pid); }, kLongWait));
 }
 
 }  // namespace
