@@ -74,6 +74,9 @@ struct ModelConfig {
   RestartConfig restart;
   Duration stop_timeout = std::chrono::seconds(10);
   Duration queue_timeout = std::chrono::seconds(30);
+  // Requests sent to the worker at once; more wait for one to finish (up to queue_timeout).
+  // Zero: no limit.
+  int max_in_flight = 0;
   // Not started with the router: the first request for the model starts it.
   bool on_demand = false;
   // A worker with no request for this long is stopped, and the next request starts it again.

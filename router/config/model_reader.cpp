@@ -260,6 +260,7 @@ std::vector<YamlReader::Key> model_keys(YamlReader& r, ModelConfig& m, PlaceTabl
        }},
       {"stop_timeout", duration_into(m.stop_timeout)},
       {"queue_timeout", duration_into(m.queue_timeout)},
+      {"max_in_flight", [&r, &m](const YAML::Node& n) { set(m.max_in_flight, r.integer(n, 0)); }},
       {"on_demand", [&r, &m](const YAML::Node& n) { set(m.on_demand, r.boolean(n)); }},
       {"group", non_empty_into(m.group)},
       {"unload_after",

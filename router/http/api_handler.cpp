@@ -174,9 +174,10 @@ registry::SupervisorPtr target_model(const Request& request, std::string_view pa
 }
 
 // Throws the 503 for a model that is not ready and will not be in time for this request:
-// failed, out of service after failed requests, meant to stay down, or still not ready at
-// `deadline`. Out of the coroutine, whose frame would otherwise keep room for every message's
-// temporaries (and grow past what Asio recycles, a malloc per request).
+// failed, out of service after failed requests, meant to stay down, or still not ready (or, when
+// ready, still at max_in_flight) at `deadline`. Out of the coroutine, whose frame would otherwise
+// keep room for every message's temporaries (and grow past what Asio recycles, a malloc per
+// request).
 void refuse_unless_coming(const supervisor::Supervisor& model, ModelState state,
                           SteadyClock::time_point deadline) {
   const std::string& name = model.config().name;
@@ -201,6 +202,13 @@ void refuse_unless_coming(const supervisor::Supervisor& model, ModelState state,
   if (!model.wants_running()) {
     throw ApiError(ErrorKind::unavailable, "model '" + name + "' is stopped", "model",
                    "model_stopped");
+  }
+  if (SteadyClock::now() >= deadline && state == ModelState::ready) {
+    throw ApiError(ErrorKind::unavailable,
+                   "model '" + name + "' is busy: " + std::to_string(model.config().max_in_flight) +
+                       " requests (max_in_flight) were still in flight after waiting " +
+                       std::to_string(model.config().queue_timeout.count() / 1000) + "s",
+                   "model", "model_busy");
   }
   if (SteadyClock::now() >= deadline) {
     throw ApiError(ErrorKind::unavailable,
@@ -280,8 +288,11 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
       model = context_.registry.find(model_name);
       if (!model) throw unknown_model(model_name, context_.registry);
       const ModelState state = model->state();
-      if (state == ModelState::ready) break;
-      const supervisor::Supervisor::Waiting waiting(*model);
+      const bool ready = state == ModelState::ready;
+      if (ready && model->has_free_slot()) break;
+      // Not counted while it is ready and only busy (max_in_flight): a swap group would keep a
+      // member in steady use loaded for ever.
+      const supervisor::Supervisor::Waiting waiting(ready ? nullptr : model.get());
       // The first request for a model that is down until asked for starts it; those that come
       // while it loads wait as for any start.
       if (model->starts_on_request()) {

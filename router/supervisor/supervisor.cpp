@@ -162,6 +162,9 @@ asio::awaitable<void> Supervisor::shutdown() {
 void Supervisor::request_finished() {
   // Read only where unload_after or a swap group uses it: no clock read per request otherwise.
   if (model_.unload_after > milliseconds::zero() || group_) last_request_end_ = SteadyClock::now();
+  if (model_.max_in_flight > 0 && in_flight_ == model_.max_in_flight) {
+    state_changed_.notify_all();  // a request waiting for a free slot may go
+  }
   if (--in_flight_ == 0) drained_.notify_all();
 }
 

@@ -141,6 +141,11 @@ class Supervisor {
   void request_started() { ++in_flight_; }
   void request_finished();
   int in_flight() const { return in_flight_; }
+  // Below max_in_flight (or no limit): a request may be sent to the ready worker now. Others
+  // wait on state_changed(), which also tells of each request that ends while at the limit.
+  bool has_free_slot() const {
+    return model_.max_in_flight == 0 || in_flight_ < model_.max_in_flight;
+  }
   boost::asio::awaitable<void> wait_drained(std::chrono::steady_clock::time_point deadline);
 
   // Requests waiting for the model to be ready. Its swap group does not unload it for another
@@ -149,18 +154,20 @@ class Supervisor {
   // When the last request ended, or the worker became ready; kept for unload_after and groups.
   std::chrono::steady_clock::time_point last_used() const { return last_request_end_; }
 
-  // Counts a request as waiting for `model` while it lives.
+  // Counts a request as waiting for `model` to be ready while it lives; nullptr counts nothing.
   class Waiting {
    public:
-    explicit Waiting(Supervisor& model) : model_(model) { ++model_.waiting_; }
+    explicit Waiting(Supervisor* model) : model_(model) {
+      if (model_) ++model_->waiting_;
+    }
     Waiting(const Waiting&) = delete;
     Waiting& operator=(const Waiting&) = delete;
     ~Waiting() {
-      if (--model_.waiting_ == 0 && model_.group_) model_.group_->member_changed();
+      if (model_ && --model_->waiting_ == 0 && model_->group_) model_->group_->member_changed();
     }
 
    private:
-    Supervisor& model_;
+    Supervisor* model_;
   };
 
  private:

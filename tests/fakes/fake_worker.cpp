@@ -198,8 +198,10 @@ class Worker {
       }
       if (const int delay_ms = int_field(body, "delay_ms", 0); delay_ms > 0) {
         asio::steady_timer timer(stream.get_executor(), std::chrono::milliseconds(delay_ms));
+        most_delayed_at_once_ = std::max(most_delayed_at_once_, ++delayed_);
         const auto waited = co_await (timer.async_wait(asio::use_awaitable) ||
                                       client_gone(stream.socket(), buffer));
+        --delayed_;
         if (waited.index() == 1) {
           ++aborted_;
           co_return false;
@@ -308,6 +310,7 @@ class Worker {
             {"health_requests", health_requests_},
             {"aborted", aborted_},
             {"open_connections", open_connections_},
+            {"most_delayed_at_once", most_delayed_at_once_},
             {"pid", ::getpid()}};
   }
 
@@ -325,6 +328,8 @@ class Worker {
   std::uint64_t health_requests_ = 0;
   std::uint64_t aborted_ = 0;  // streams and delayed requests the client left early
   int open_connections_ = 0;
+  int delayed_ = 0;  // requests in their delay_ms now
+  int most_delayed_at_once_ = 0;
 };
 
 // A descendant in its own session escapes the worker's process group, like a wrapper script's

@@ -124,6 +124,35 @@ TEST(OnDemandTest, OperatorUnloadStopsTheWorkerAndTheNextRequestStartsAnother) {
   EXPECT_NE(remote.body.find("no worker to unload"), std::string::npos) << remote.body;
 }
 
+// max_in_flight: requests over the limit wait for one in flight to end instead of piling up in
+// the worker, and are answered once one does; one that cannot get a slot in time gets a 503
+// it can retry.
+TEST(OnDemandTest, MaxInFlightHoldsBackTheRestUntilARequestEnds) {
+  TestRouter router(model_yaml("m", {}, "max_in_flight: 2") +
+                    model_yaml("busy", {}, "max_in_flight: 1\nqueue_timeout: 300ms"));
+  router.wait_ready("m");
+  std::vector<std::future<HttpResponse>> answers;
+  for (int i = 0; i < 6; ++i) {
+    answers.push_back(std::async(std::launch::async, [&] {
+      return router.chat("m", json{{"delay_ms", 300}});
+    }));
+  }
+  for (auto& answer : answers) EXPECT_EQ(answer.get().status, 200);
+  EXPECT_EQ(router.worker_stats("m")["most_delayed_at_once"], 2);
+
+  router.wait_ready("busy");
+  auto slow = std::async(std::launch::async, [&] {
+    return router.chat("busy", json{{"delay_ms", 1500}});
+  });
+  router.wait_model(
+      "busy", [](const json& s) { return s["requests_in_flight"] == 1; }, "the slow request sent");
+  const HttpResponse refused = router.chat("busy");
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.json()["error"]["code"], "model_busy");
+  EXPECT_TRUE(refused.header("Retry-After").has_value());
+  EXPECT_EQ(slow.get().status, 200);
+}
+
 TEST(OnDemandTest, OperatorStopAnswersTheRequestInFlightAndRefusesNewOnesAtOnce) {
   TestRouter router(model_yaml("m"));
   const int pid = router.wait_ready("m")["pid"];

@@ -62,6 +62,7 @@ TEST(SameSettings, IgnoresOnlyTheLine) {
   EXPECT_TRUE(differs([](ModelConfig& m) { m.restart.max_restarts = 1; }));
   EXPECT_TRUE(differs([](ModelConfig& m) { m.stop_timeout = std::chrono::seconds(1); }));
   EXPECT_TRUE(differs([](ModelConfig& m) { m.queue_timeout = std::chrono::seconds(1); }));
+  EXPECT_TRUE(differs([](ModelConfig& m) { m.max_in_flight = 2; }));
   EXPECT_TRUE(differs([](ModelConfig& m) { m.on_demand = true; }));
   EXPECT_TRUE(differs([](ModelConfig& m) { m.unload_after = std::chrono::seconds(1); }));
   EXPECT_TRUE(differs([](ModelConfig& m) { m.group = "gpu"; }));

@@ -311,6 +311,12 @@ models:
   EXPECT_FALSE(plain.models[0].on_demand);
   EXPECT_EQ(plain.models[0].unload_after, Duration::zero()) << "never, unless asked";
 
+  EXPECT_EQ(plain.models[0].max_in_flight, 0) << "no limit, unless asked";
+  EXPECT_EQ(
+      load_ok("models: {m: {command: [fake-server], max_in_flight: 4}}\n").models[0].max_in_flight,
+      4);
+  EXPECT_THAT(load("models: {m: {command: [fake-server], max_in_flight: -1}}\n").errors,
+              ElementsAre(diagnostic(1, 53, "max_in_flight: must be at least 0")));
   EXPECT_THAT(load("models: {m: {command: [fake-server], unload_after: 0s}}\n").errors,
               ElementsAre(diagnostic(1, 52, "duration must be greater than 0")));
   EXPECT_THAT(load("models: {m: {command: [fake-server], on_demand: maybe}}\n").errors,

@@ -128,7 +128,7 @@ TEST_F(SupervisorServingTest, SwapGroupMemberGivesWayOnceItsWaitingRequestsAreSe
                                              launcher_, ports_, nullptr, hours(1), group);
   Supervisor& a = *supervisor_;
   EXPECT_TRUE(a.starts_on_request()) << "members start on request";
-  std::optional<Supervisor::Waiting> waiting_for_a(std::in_place, a);
+  std::optional<Supervisor::Waiting> waiting_for_a(std::in_place, &a);
   a.start();
   ASSERT_TRUE(reaches(a, ModelState::ready));
 
