@@ -66,6 +66,9 @@ struct ModelConfig {
   std::vector<std::string> command;  // Source::command: argv, ${PORT} etc. still unexpanded
   std::string url;                   // Source::url: http://host:port of a remote server
   std::string model_path;            // `model:`; may be empty for command/url models
+  // The name the worker knows the model by, put in the body's `model` in place of the name or
+  // alias the client sent; empty: the body is sent as it came.
+  std::string upstream_model;
   nlohmann::json args = nlohmann::json::object();  // engine options, passed as --arg key=value
   std::vector<std::string> aliases;
   std::map<std::string, std::string> env;

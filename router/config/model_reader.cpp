@@ -14,11 +14,12 @@ namespace {
 constexpr std::size_t kMaxNameLength = 128;
 
 constexpr std::string_view kOneModelOnly = "it belongs to one model; set it on the model";
-constexpr std::array<YamlReader::Refused, 5> kNotInDefaults{{
+constexpr std::array<YamlReader::Refused, 6> kNotInDefaults{{
     {"engine", kOneModelOnly},
     {"command", kOneModelOnly},
     {"url", kOneModelOnly},
     {"model", kOneModelOnly},
+    {"upstream_model", kOneModelOnly},
     {"aliases", "an alias names one model"},
 }};
 
@@ -244,6 +245,7 @@ std::vector<YamlReader::Key> model_keys(YamlReader& r, ModelConfig& m, PlaceTabl
                       const YAML::Node& n) { read_command(r, n, m, places, prefix + "command"); }},
       {"url", [&r, &m](const YAML::Node& n) { read_url(r, n, m); }},
       {"model", non_empty_into(m.model_path)},
+      {"upstream_model", non_empty_into(m.upstream_model)},
       {"args", [&r, &m](const YAML::Node& n) { read_args(r, n, m); }},
       {"aliases", [&r, &m, &places, prefix](
                       const YAML::Node& n) { read_aliases(r, n, m, places, prefix + "aliases"); }},

@@ -108,6 +108,12 @@ class Validator {
                                ") is not shorter than health.interval (" +
                                format_duration(health.interval) + "): checks will overlap");
     }
+    // It goes into a multipart field as it is: a line break would end the field.
+    if (std::any_of(model.upstream_model.begin(), model.upstream_model.end(),
+                    [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+      diagnostics_.error(places_.model_at(i, "upstream_model"),
+                         "upstream_model of " + model_label(model) + " has a control character");
+    }
     const RestartConfig& restart = model.restart;
     if (restart.backoff_initial > restart.backoff_max) {
       diagnostics_.error(places_.model_at(i, "restart.backoff_initial"),

@@ -148,10 +148,10 @@ std::string models_body(const Request& request, std::string_view path,
 }
 
 // The model a request to an inference endpoint names, checked for the endpoint's type and
-// inputs. Its name goes into `model_name` as soon as it is known, for the log and the metrics.
-registry::SupervisorPtr target_model(const Request& request, std::string_view path,
-                                     const registry::Registry& registry,
-                                     std::string& model_name) {
+// inputs, with the body renamed for a model that sets upstream_model. Its name goes into
+// `model_name` as soon as it is known, for the log and the metrics.
+registry::SupervisorPtr target_model(Request& request, std::string_view path,
+                                     const registry::Registry& registry, std::string& model_name) {
   const auto route = find_route(path);
   if (!route) {
     throw ApiError(ErrorKind::not_found, "unknown endpoint " + std::string(path), std::nullopt,
@@ -169,6 +169,9 @@ registry::SupervisorPtr target_model(const Request& request, std::string_view pa
     if (auto error = check_chat_inputs(model->config(), model_request.message_inputs)) {
       throw *error;
     }
+  }
+  if (const std::string& upstream = model->config().upstream_model; !upstream.empty()) {
+    rename_model(request.body(), model_request, upstream, route->body);
   }
   return model;
 }

@@ -13,6 +13,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "common/http/multipart.hpp"
 #include "common/openai_error.hpp"
 #include "common/sse.hpp"
 #include "tests/fakes/fake_worker_options.hpp"
@@ -294,11 +295,20 @@ class Worker {
       return it == request.end() ? json(nullptr) : json(std::string(it->value()));
     };
     const bool has_model = body.is_object() && body.contains("model");
+    json form_model = nullptr;  // the `model` field of a multipart body
+    const auto form = ::switchyard::http::parse_multipart(
+        request.body(), request[http::field::content_type], nullptr);
+    if (form) {
+      if (const auto* part = ::switchyard::http::find_part(*form, "model")) {
+        form_model = std::string(part->data);
+      }
+    }
     return {{"worker", options_.name},
             {"pid", ::getpid()},
             {"method", std::string(request.method_string())},
             {"path", std::string(request.target())},
             {"model", has_model ? body["model"] : json(nullptr)},
+            {"form_model", form_model},
             {"body_bytes", request.body().size()},
             {"authorization", header_or_null("Authorization")},
             {"x_request_id", header_or_null("X-Request-Id")},

@@ -250,6 +250,33 @@ TEST_F(RoutingTest, MultipartTranscriptionRoutesByItsModelField) {
   EXPECT_EQ(mismatch.json()["error"]["code"], "model_type_mismatch");
 }
 
+// upstream_model: the worker knows the model by another name (vLLM's --served-model-name, a
+// remote server's id), which the router puts in the body whatever name or alias the client used.
+TEST(UpstreamModelTest, WorkerSeesItsOwnNameInJsonAndMultipartBodies) {
+  TestRouter router(
+      model_yaml("chat", {}, "aliases: [gpt-test]\nupstream_model: org/Served-7B") +
+      model_yaml("aud", {}, "type: audio\nupstream_model: Systran/faster-whisper-small"));
+  router.wait_ready("chat");
+  for (const char* name : {"chat", "gpt-test"}) {
+    const HttpResponse response = router.chat(name, json{{"n", 1}});
+    ASSERT_EQ(response.status, 200) << response.body;
+    EXPECT_EQ(response.json()["model"], "org/Served-7B") << name;
+    const std::string sent = json{{"model", name}, {"n", 1}}.dump();
+    EXPECT_EQ(response.json()["body_bytes"],
+              sent.size() - std::string_view(name).size() + std::string("org/Served-7B").size());
+  }
+
+  router.wait_ready("aud");
+  const std::string body = multipart({{"model", "aud"}, {"language", "en"}}, "RIFF");
+  const HttpResponse transcribed =
+      http_request(router.port(), "POST", "/v1/audio/transcriptions", body, multipart_headers());
+  ASSERT_EQ(transcribed.status, 200) << transcribed.body;
+  EXPECT_EQ(transcribed.json()["form_model"], "Systran/faster-whisper-small");
+  // Everything but the field is as the client sent it.
+  EXPECT_EQ(transcribed.json()["body_bytes"],
+            body.size() - 3 + std::string("Systran/faster-whisper-small").size());
+}
+
 TEST_F(RoutingTest, ModelsListShowsEveryNameAndAliasWithTypeAndState) {
   router_.wait_ready("chat");
   router_.wait_ready("img");

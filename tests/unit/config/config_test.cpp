@@ -54,6 +54,7 @@ TEST(SameSettings, IgnoresOnlyTheLine) {
   EXPECT_TRUE(differs([](ModelConfig& m) { m.command = {"x"}; }));
   EXPECT_TRUE(differs([](ModelConfig& m) { m.url = "http://h:1"; }));
   EXPECT_TRUE(differs([](ModelConfig& m) { m.model_path = "/m"; }));
+  EXPECT_TRUE(differs([](ModelConfig& m) { m.upstream_model = "org/m"; }));
   EXPECT_TRUE(differs([](ModelConfig& m) { m.args["lora"] = {{{"scale", 0.5}}}; }));
   EXPECT_TRUE(differs([](ModelConfig& m) { m.aliases = {"x"}; }));
   EXPECT_TRUE(differs([](ModelConfig& m) { m.env["A"] = "1"; }));

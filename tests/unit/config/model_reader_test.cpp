@@ -312,6 +312,16 @@ models:
   EXPECT_EQ(plain.models[0].unload_after, Duration::zero()) << "never, unless asked";
 
   EXPECT_EQ(plain.models[0].max_in_flight, 0) << "no limit, unless asked";
+  EXPECT_EQ(plain.models[0].upstream_model, "") << "the body as it came, unless asked";
+  EXPECT_EQ(load_ok("models: {m: {url: 'http://h:1', upstream_model: org/m-7b}}\n")
+                .models[0]
+                .upstream_model,
+            "org/m-7b");
+  EXPECT_THAT(
+      load("models: {m: {url: 'http://h:1', upstream_model: \"a\\nb\"}}\n").errors,
+      ElementsAre(diagnostic(1, 49, "upstream_model of model 'm' has a control character")));
+  EXPECT_THAT(load("defaults: {upstream_model: x}\nmodels: {}\n").errors,
+              ElementsAre(diagnostic(1, 12, "it belongs to one model")));
   EXPECT_EQ(
       load_ok("models: {m: {command: [fake-server], max_in_flight: 4}}\n").models[0].max_in_flight,
       4);
