@@ -69,6 +69,10 @@ void decide(const Request& request) {
     const ModelRequest model = parse_model_request(request, *route);
     config::ModelConfig text_only;
     check_chat_inputs(text_only, model.message_inputs);
+    // upstream_model: the renamed body must still parse, and name the new model.
+    Request renamed = request;
+    rename_model(renamed.body(), model, "org/\"renamed\"", route->body);
+    if (parse_model_request(renamed, *route).model != "org/\"renamed\"") __builtin_trap();
   } catch (const ApiError&) {
   }
 }
