@@ -148,12 +148,21 @@ std::string models_body(const Request& request, std::string_view path,
 }
 
 // The model a request to an inference endpoint names, checked for the endpoint's type and
-// inputs, with the body renamed for a model that sets upstream_model. Its name goes into
+// inputs, with the body renamed for a model that sets upstream_model; or the model of an
+// /upstream/ path, with what to ask its worker for in `upstream_target`. Its name goes into
 // `model_name` as soon as it is known, for the log and the metrics.
 registry::SupervisorPtr target_model(Request& request, std::string_view path,
-                                     const registry::Registry& registry, std::string& model_name) {
+                                     const registry::Registry& registry, std::string& model_name,
+                                     std::string_view& upstream_target) {
   const auto route = find_route(path);
   if (!route) {
+    if (const auto upstream = parse_upstream_target(request.target())) {
+      model_name = std::string(upstream->model);
+      auto model = registry.find(model_name);
+      if (!model) throw unknown_model(model_name, registry);
+      upstream_target = upstream->target;
+      return model;
+    }
     throw ApiError(ErrorKind::not_found, "unknown endpoint " + std::string(path), std::nullopt,
                    "unknown_url");
   }
@@ -235,6 +244,15 @@ ReadLimits ApiHandler::read_limits() const {
   read.body_limit = [this](const Request& request) -> std::uint64_t {
     const config::BodyLimits& body = context_.config->limits.max_body_bytes;
     if (auto route = find_route(path_of(request.target()))) return body.for_type(route->type);
+    try {
+      if (const auto upstream = parse_upstream_target(request.target())) {
+        if (const auto model = context_.registry.find(upstream->model)) {
+          return body.for_type(model->config().type);
+        }
+      }
+    } catch (const ApiError&) {
+      // Refused with its reason once the request is read.
+    }
     return 64 * 1024;  // nothing else here takes a body
   };
   return read;
@@ -282,7 +300,8 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
     }
 
     admit(context_, request, connection);
-    auto model = target_model(request, path, context_.registry, model_name);
+    std::string_view upstream_target;
+    auto model = target_model(request, path, context_.registry, model_name, upstream_target);
 
     proxy::ClientWatch watch(connection.stream);
     const auto deadline = started + model->config().queue_timeout;
@@ -320,6 +339,7 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
       proxy::RelayOptions options;
       options.request_id = request_id;
       options.base_path = upstream.base_path;
+      options.target = upstream_target;
       options.client_address = connection.remote_address;
       options.idle_timeout = config.limits.stream_idle_timeout;
       const proxy::UpstreamKey key{model->config().name, model->generation(), upstream.host,

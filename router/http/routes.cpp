@@ -1,5 +1,6 @@
 #include "router/http/routes.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -28,6 +29,58 @@ std::string_view article(ModelType type) {
 
 std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find('?'));
+}
+
+namespace {
+
+bool is_dot_segment(std::string_view segment) {
+  std::size_t dots = 0;
+  while (!segment.empty()) {
+    if (segment.front() == '.') {
+      segment.remove_prefix(1);
+    } else if (segment.size() >= 3 && segment[0] == '%' && segment[1] == '2' &&
+               (segment[2] == 'e' || segment[2] == 'E')) {
+      segment.remove_prefix(3);
+    } else {
+      return false;
+    }
+    ++dots;
+  }
+  return dots == 1 || dots == 2;
+}
+
+}  // namespace
+
+std::optional<UpstreamTarget> parse_upstream_target(std::string_view target) {
+  if (!target.starts_with(kUpstreamPrefix)) return std::nullopt;
+  const std::string_view after = target.substr(kUpstreamPrefix.size());
+  const std::size_t name_end = std::min(after.find('/'), after.find('?'));
+  UpstreamTarget result;
+  result.model = after.substr(0, name_end);
+  if (result.model.empty()) {
+    throw ApiError(ErrorKind::invalid_request,
+                   "name a model after /upstream/: /upstream/{model}/{path}", std::nullopt,
+                   "invalid_upstream_path");
+  }
+  if (name_end != std::string_view::npos && after[name_end] == '?') {
+    throw ApiError(ErrorKind::invalid_request,
+                   "put '/' between the model and the query: /upstream/{model}/?...", std::nullopt,
+                   "invalid_upstream_path");
+  }
+  // Nothing after the name: the server's root.
+  result.target = name_end == std::string_view::npos ? "/" : after.substr(name_end);
+  std::string_view rest = path_of(result.target);
+  while (!rest.empty()) {
+    rest.remove_prefix(1);  // the '/'
+    const std::size_t end = std::min(rest.find('/'), rest.size());
+    if (is_dot_segment(rest.substr(0, end))) {
+      throw ApiError(ErrorKind::invalid_request,
+                     "the path after /upstream/{model} must not have '.' or '..' segments",
+                     std::nullopt, "invalid_upstream_path");
+    }
+    rest.remove_prefix(end);
+  }
+  return result;
 }
 
 std::optional<Route> find_route(std::string_view path) {

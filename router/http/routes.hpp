@@ -27,4 +27,16 @@ std::optional<ApiError> check_model_type(std::string_view model_name, config::Mo
 // Strips the query string: "/v1/x?a=b" -> "/v1/x".
 std::string_view path_of(std::string_view target);
 
+// /upstream/{model}/{rest}: a model's own server past the OpenAI API (llama-server's web UI,
+// /slots, /metrics), as llama-swap offers it.
+constexpr std::string_view kUpstreamPrefix = "/upstream/";
+struct UpstreamTarget {
+  std::string_view model;   // a name or an alias, up to the next '/'
+  std::string_view target;  // what the worker is asked for: "/{rest}" and the query
+};
+// For a target under kUpstreamPrefix (nullopt otherwise). Throws the 400 for one that names no
+// model, or whose rest has a "." or ".." segment (also percent-encoded): the worker gets no path
+// that climbs out of what it serves.
+std::optional<UpstreamTarget> parse_upstream_target(std::string_view target);
+
 }  // namespace switchyard::http

@@ -72,7 +72,8 @@ void upstream_request_head(std::string& head, const http::Request& request,
   head.clear();
   head.append(request.method_string()).append(" "sv);
   head.append(options.base_path);
-  http::append_target_without_credentials(head, request.target());
+  http::append_target_without_credentials(
+      head, options.target.empty() ? request.target() : options.target);
   head.append(" HTTP/1.1\r\n"sv);
   append_request_fields(head, request);
   head.append("Host: "sv).append(key.host).append(":"sv);

@@ -21,6 +21,7 @@ namespace switchyard::proxy {
 struct RelayOptions {
   std::string_view request_id;
   std::string_view base_path;  // prefix for the target (url: models with a path)
+  std::string_view target;     // what the worker is asked for; the client's target when empty
   std::string_view client_address;
   // No total timeout: a stream may run for hours. Only silence this long ends it.
   std::chrono::milliseconds idle_timeout{300'000};

@@ -63,6 +63,10 @@ void decide(const Request& request) {
   std::string forwarded;
   append_target_without_credentials(forwarded, request.target());
   query_param(request.target(), "tail");
+  try {
+    parse_upstream_target(request.target());
+  } catch (const ApiError&) {
+  }
   const auto route = find_route(path_of(request.target()));
   if (!route) return;
   try {

@@ -103,5 +103,36 @@ TEST(PathOf, StripsTheQueryString) {
   EXPECT_EQ(path_of(""), "");
 }
 
+TEST(ParseUpstreamTarget, ModelAndWhatItsWorkerIsAskedFor) {
+  EXPECT_EQ(parse_upstream_target("/v1/chat/completions"), std::nullopt);
+  EXPECT_EQ(parse_upstream_target("/upstreamx/m/"), std::nullopt);
+
+  const auto slots = parse_upstream_target("/upstream/llm/slots?id=1");
+  ASSERT_TRUE(slots);
+  EXPECT_EQ(slots->model, "llm");
+  EXPECT_EQ(slots->target, "/slots?id=1");
+
+  EXPECT_EQ(parse_upstream_target("/upstream/llm")->target, "/");
+  EXPECT_EQ(parse_upstream_target("/upstream/llm/")->target, "/");
+  EXPECT_EQ(parse_upstream_target("/upstream/qwen2.5:7b/a/b.js")->model, "qwen2.5:7b");
+  EXPECT_EQ(parse_upstream_target("/upstream/m/.../x")->target, "/.../x") << "not a dot segment";
+  EXPECT_EQ(parse_upstream_target("/upstream/m/a/?q=..")->target, "/a/?q=..") << "the query";
+}
+
+TEST(ParseUpstreamTarget, NoModelOrADotSegmentIs400) {
+  for (const char* target :
+       {"/upstream/", "/upstream//slots", "/upstream/m/../admin", "/upstream/m/a/..",
+        "/upstream/m/%2e%2E/x", "/upstream/m/.%2e", "/upstream/m/./x", "/upstream/m?x=1"}) {
+    SCOPED_TRACE(target);
+    try {
+      parse_upstream_target(target);
+      ADD_FAILURE() << "accepted";
+    } catch (const ApiError& error) {
+      EXPECT_EQ(error.status(), 400);
+      EXPECT_EQ(error.code, "invalid_upstream_path");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace switchyard::http
