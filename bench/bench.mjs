@@ -551,6 +551,8 @@ async function figure4(options, dir) {
   const spawn_served = [];
   const crash_ready = [];
   const crash_served = [];
+  const swap_ready = [];
+  const swap_served = [];
   for (let rep = 0; rep < options.reps; ++rep) {
     // A fresh router each time, so that restart backoff starts from backoff_initial.
     const router = await start_router(options, dir, `lifecycle-${rep}`,
@@ -583,15 +585,35 @@ async function figure4(options, dir) {
     });
     crash_ready.push(performance.now() - t0);
     crash_served.push(await crash_served_p);
-    process.stderr.write(`fig4 rep ${rep + 1}/${options.reps}: spawn->ready ${spawn_ready.at(-1).toFixed(1)} ms, ` +
-                         `crash->serving ${crash_served.at(-1).toFixed(1)} ms\n`);
     await router.handle.stop();
+
+    // Swap: two members of a one-place group; a request for the one not loaded unloads the
+    // other (reaped first) and loads it.
+    const member = (name) => `  ${name}: {type: text, engine: llama, model: "${options.tiny_model}", ` +
+                             'args: {parallel: 1}, group: gpu}\n';
+    const group = await start_router(options, dir, `swap-${rep}`, member('tiny-a') + member('tiny-b'),
+                                     'groups: {gpu: {max_loaded: 1}}');
+    if (await chat_once(group.port, 'tiny-a') !== 200) throw new Error('swap: tiny-a did not answer');
+    t0 = performance.now();
+    const swapped = chat_once(group.port, 'tiny-b').then((s) => [s, performance.now() - t0]);
+    await wait_for('tiny-b ready', 60_000,
+                   async () => (await model_status(group.admin, 'tiny-b')).state === 'ready');
+    swap_ready.push(performance.now() - t0);
+    const [swap_status, swap_ms] = await swapped;
+    if (swap_status === 200) swap_served.push(swap_ms);
+    if ((await model_status(group.admin, 'tiny-a')).pid !== null) throw new Error('swap: tiny-a kept its worker');
+    await group.handle.stop();
+    process.stderr.write(`fig4 rep ${rep + 1}/${options.reps}: spawn->ready ${spawn_ready.at(-1).toFixed(1)} ms, ` +
+                         `crash->serving ${crash_served.at(-1).toFixed(1)} ms, ` +
+                         `swap->serving ${swap_served.at(-1)?.toFixed(1)} ms\n`);
   }
   emit(`\n## 4. Worker lifecycle, tiny-llama (median of ${options.reps}; each on a fresh router)\n`);
   emit(table(['event', 'state ready (admin API, polled every 20 ms)', 'first request served (200)'], [
     ['spawn (operator start of a stopped model)', fmt.ms(median(spawn_ready)), fmt.ms(median(spawn_served))],
     ['SIGKILL of the worker, default restart policy (backoff_initial 1s, with jitter)',
      fmt.ms(median(crash_ready)), fmt.ms(median(crash_served))],
+    ['swap: request for the other member of a one-place group (the loaded one unloaded and reaped first)',
+     fmt.ms(median(swap_ready)), fmt.ms(median(swap_served))],
   ]));
   emit('\nnginx and HAProxy do not manage processes: no columns for them here.');
 }
