@@ -133,19 +133,24 @@ class SupervisorServingTest : public ::testing::Test {
  protected:
   ~SupervisorServingTest() override {
     if (!supervisor_) return;
-    bool done = false;
-    asio::co_spawn(
-        io_,
-        [&]() -> asio::awaitable<void> {
-          co_await supervisor_->shutdown();
-          done = true;
-        },
-        asio::detached);
-    EXPECT_TRUE(run_until([&] { return done; }));
+    EXPECT_TRUE(shuts_down(*supervisor_));
     launcher_.health.close();
     supervisor_.reset();
     io_.restart();
     io_.poll();
+  }
+
+  // Runs s.shutdown() to completion; false if it does not complete.
+  bool shuts_down(Supervisor& s) {
+    bool done = false;
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+          co_await s.shutdown();
+          done = true;
+        },
+        asio::detached);
+    return run_until([&] { return done; });
   }
 
   Supervisor& make(config::ModelConfig config) {

@@ -153,16 +153,7 @@ TEST_F(SupervisorServingTest, SwapGroupMemberGivesWayOnceItsWaitingRequestsAreSe
   EXPECT_TRUE(a.starts_on_request());
   EXPECT_EQ(a.snapshot().unloads, 1);
   EXPECT_EQ(b.snapshot().group, "gpu");
-
-  bool done = false;
-  asio::co_spawn(
-      io_,
-      [&]() -> asio::awaitable<void> {
-        co_await b.shutdown();
-        done = true;
-      },
-      asio::detached);
-  EXPECT_TRUE(run_until([&] { return done; }));
+  EXPECT_TRUE(shuts_down(b));
 }
 
 }  // namespace
