@@ -279,6 +279,12 @@ class Parser {
           PlaceTable places;
           auto model = read_model(reader_, name, key, value, base, places);
           if (!model) return;
+          // A group member starts on request unless it says otherwise: `on_demand: false`
+          // preloads it with the router.
+          if (!model->group.empty() && !places.contains("on_demand") &&
+              !places_.global.contains("defaults.on_demand")) {
+            model->on_demand = true;
+          }
           config.models.push_back(std::move(*model));
           places_.models.push_back(std::move(places));
         });

@@ -264,7 +264,8 @@ std::vector<YamlReader::Key> model_keys(YamlReader& r, ModelConfig& m, PlaceTabl
       {"queue_timeout", duration_into(m.queue_timeout)},
       {"max_in_flight", [&r, &m](const YAML::Node& n) { set(m.max_in_flight, r.integer(n, 0)); }},
       {"on_demand", [&r, &m](const YAML::Node& n) { set(m.on_demand, r.boolean(n)); }},
-      {"group", non_empty_into(m.group)},
+      // '' takes a model out of a group set under `defaults`.
+      {"group", [&r, &m](const YAML::Node& n) { set(m.group, r.string(n)); }},
       {"unload_after",
        [&r, &m](const YAML::Node& n) {
          // `never` lets a model opt out of a duration set under `defaults`.

@@ -233,14 +233,23 @@ class Validator {
     }
   }
 
-  // Every group a model names is defined, and every group can make a model give way.
+  // Every group a model names is defined, can make a model give way, and has room for the
+  // members it starts with the router.
   void check_groups() {
     std::map<std::string_view, int> members;
+    std::map<std::string_view, int> preloaded;
     for (std::size_t i = 0; i < config_.models.size(); ++i) {
       const ModelConfig& model = config_.models[i];
       if (model.group.empty() || model.source == Source::url) continue;
-      if (config_.groups.contains(model.group)) {
+      if (const auto group = config_.groups.find(model.group); group != config_.groups.end()) {
         ++members[model.group];
+        if (!model.on_demand && ++preloaded[model.group] > group->second.max_loaded) {
+          diagnostics_.error(places_.model_at(i, "on_demand"),
+                             model_label(model) + " starts with the router (on_demand: false), " +
+                                 "but group " + in_quotes(model.group) + " already starts " +
+                                 std::to_string(group->second.max_loaded) +
+                                 " (max_loaded): set on_demand: true on all but that many");
+        }
         continue;
       }
       std::string defined;

@@ -20,8 +20,9 @@
 // An `on_demand` model waits in `stopped` until the first request for it calls start(). With
 // `unload_after`, a ready worker that has had no request for that long is stopped the same way
 // (ready -> stopping -> stopped) and started again by the next request. A member of a swap
-// group starts on request too, and stays `starting` until the group has a place for it; it is
-// stopped the same way when another member needs its place (swap_group.hpp).
+// group (on demand unless its config says otherwise) stays `starting` until the group has a
+// place for it; it is stopped the same way when another member needs its place
+// (swap_group.hpp).
 //
 // `url:` models have no process and no restart policy: never spawned, never `failed`; stop()
 // and restart() act on them as above.
@@ -216,7 +217,7 @@ class Supervisor {
   SwapGroup::Place group_place_;
 
   ModelState state_ = ModelState::stopped;
-  bool on_request_ = (model_.on_demand || group_) && model_.source != config::Source::url;
+  bool on_request_ = model_.on_demand && model_.source != config::Source::url;
   bool want_running_ = !on_request_;
   Command pending_ = Command::none;
   Notifier wake_;

@@ -119,6 +119,21 @@ TEST(SwapGroupTest, MembersAskedForInTurnTakeTurnsAndNeverLoadTogether) {
   EXPECT_GE(unloads, 1);
 }
 
+// llama-swap's preload: a member with on_demand: false is loaded with the router, and gives way
+// like any other.
+TEST(SwapGroupTest, MemberThatIsNotOnDemandStartsWithTheRouter) {
+  TestRouter router(
+      model_yaml("a", {}, "group: gpu\non_demand: false") + model_yaml("b", {}, "group: gpu"),
+      groups(1));
+  const int a_pid = router.wait_ready("a")["pid"];
+  EXPECT_EQ(router.model_status("b").value()["state"], "stopped");
+  EXPECT_EQ(router.model_status("b").value()["starts_on_request"], true);
+
+  ASSERT_EQ(router.chat("b").status, 200);
+  EXPECT_FALSE(process_exists(a_pid));
+  EXPECT_EQ(router.wait_state("a", "stopped")["starts_on_request"], true);
+}
+
 TEST(SwapGroupTest, FullGroupUnloadsTheLeastRecentlyUsedMember) {
   TestRouter router(model_yaml("a", {}, "group: gpu") + model_yaml("b", {}, "group: gpu") +
                         model_yaml("c", {}, "group: gpu") + model_yaml("solo"),

@@ -340,22 +340,27 @@ TEST_F(ConfigTest, GroupsAndTheGroupOfEachModelAlsoFromDefaults) {
 defaults: {group: gpu}
 models:
   a: {command: [fake-server]}
-  b: {command: [fake-server]}
+  b: {command: [fake-server], on_demand: false}
   c: {command: [fake-server], group: cpu}
+  solo: {command: [fake-server], group: ''}
 )");
   ASSERT_EQ(config.groups.size(), 2u);
   EXPECT_EQ(config.groups.at("gpu").max_loaded, 2);
   EXPECT_EQ(config.groups.at("cpu").max_loaded, 1) << "one at a time unless set";
   EXPECT_EQ(config.models[0].group, "gpu");
   EXPECT_EQ(config.models[2].group, "cpu");
+  // Members start on request unless they say otherwise (b is preloaded).
+  EXPECT_TRUE(config.models[0].on_demand);
+  EXPECT_FALSE(config.models[1].on_demand);
+  EXPECT_TRUE(config.models[2].on_demand);
+  EXPECT_EQ(config.models[3].group, "") << "taken out of the group from defaults";
+  EXPECT_FALSE(config.models[3].on_demand);
   EXPECT_EQ(load_ok("models: {m: {command: [fake-server]}}\n").models[0].group, "");
 
   EXPECT_THAT(load("groups: {gpu: {max_loaded: 0}}\nmodels: {}\n").errors,
               ElementsAre(diagnostic(1, 28, "max_loaded: must be at least 1")));
   EXPECT_THAT(load("groups: {gpu: {slots: 2}}\nmodels: {}\n").errors,
               ElementsAre(diagnostic(1, 16, "unknown key 'slots'")));
-  EXPECT_THAT(load("models: {m: {command: [fake-server], group: ''}}\n").errors,
-              ElementsAre(diagnostic(1, 45, "group: must not be empty")));
 }
 
 TEST_F(ConfigTest, DefaultsRefuseKeysThatBelongToOneModel) {

@@ -211,6 +211,17 @@ models:
                                      "group 'gpus' of model 'b' is not defined under groups "
                                      "(defined: 'big', 'gpu')")));
 
+  const LoadResult preloads = load(R"(groups: {gpu: {}}
+models:
+  a: {command: [fake-server], group: gpu, on_demand: false}
+  b: {command: [fake-server], group: gpu, on_demand: false}
+  c: {command: [fake-server], group: gpu}
+)");
+  EXPECT_THAT(preloads.errors,
+              ElementsAre(diagnostic(4, 54,
+                                     "model 'b' starts with the router (on_demand: false), but "
+                                     "group 'gpu' already starts 1 (max_loaded)")));
+
   const LoadResult idle = load(R"(groups:
   gpu: {max_loaded: 2}
   empty: {}

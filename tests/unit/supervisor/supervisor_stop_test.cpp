@@ -124,15 +124,17 @@ TEST_F(SupervisorServingTest, StopDuringAnUnloadMakesItLast) {
 // turn could unload each other for ever. Its worker is reaped before the other one spawns.
 TEST_F(SupervisorServingTest, SwapGroupMemberGivesWayOnceItsWaitingRequestsAreSent) {
   auto group = std::make_shared<SwapGroup>("gpu", 1);
-  supervisor_ = std::make_unique<Supervisor>(io_.get_executor(), spawned_model(), "worker",
-                                             launcher_, ports_, nullptr, hours(1), group);
+  config::ModelConfig member = spawned_model();
+  member.on_demand = true;  // what the config implies for a member
+  supervisor_ = std::make_unique<Supervisor>(io_.get_executor(), member, "worker", launcher_,
+                                             ports_, nullptr, hours(1), group);
   Supervisor& a = *supervisor_;
-  EXPECT_TRUE(a.starts_on_request()) << "members start on request";
+  EXPECT_TRUE(a.starts_on_request());
   std::optional<Supervisor::Waiting> waiting_for_a(std::in_place, &a);
   a.start();
   ASSERT_TRUE(reaches(a, ModelState::ready));
 
-  config::ModelConfig other = spawned_model();
+  config::ModelConfig other = member;
   other.name = "other";
   Supervisor b(io_.get_executor(), other, "worker", launcher_, ports_, nullptr, hours(1), group);
   b.start();
