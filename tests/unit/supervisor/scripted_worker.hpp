@@ -17,6 +17,7 @@
 #include <string>
 
 #include "router/supervisor/supervisor.hpp"
+#include "tests/unit/supervisor/start_shutdown.hpp"
 
 namespace switchyard::supervisor {
 
@@ -143,13 +144,7 @@ class SupervisorServingTest : public ::testing::Test {
   // Runs s.shutdown() to completion; false if it does not complete.
   bool shuts_down(Supervisor& s) {
     bool done = false;
-    asio::co_spawn(
-        io_,
-        [&]() -> asio::awaitable<void> {
-          co_await s.shutdown();
-          done = true;
-        },
-        asio::detached);
+    start_shutdown(io_, s, done);
     return run_until([&] { return done; });
   }
 

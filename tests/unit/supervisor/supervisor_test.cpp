@@ -7,12 +7,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <memory>
 #include <system_error>
 #include <vector>
+
+#include "tests/unit/supervisor/start_shutdown.hpp"
 
 namespace switchyard::supervisor {
 namespace {
@@ -69,13 +69,7 @@ class SupervisorTest : public ::testing::Test {
   // Runs Supervisor::shutdown() to completion on the polled executor; false if it hangs.
   bool shutdown_completes(Supervisor& s) {
     bool done = false;
-    asio::co_spawn(
-        io_,
-        [&]() -> asio::awaitable<void> {
-          co_await s.shutdown();
-          done = true;
-        },
-        asio::detached);
+    start_shutdown(io_, s, done);
     poll();
     return done;
   }
