@@ -86,7 +86,7 @@ struct ModelConfig {
   // Zero: never.
   Duration unload_after{0};
   // The swap group (a key of Config::groups) whose members share max_loaded places; empty:
-  // none. Members start on request, as with on_demand.
+  // none. The loader makes a member on_demand unless `on_demand` is written for it.
   std::string group;
   int line = 0;  // 1-based line of the model's key in the file, for messages
 

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "common/http/bearer_auth.hpp"
+#include "router/config/units.hpp"
 #include "router/http/cors.hpp"
 #include "router/http/model_request.hpp"
 #include "router/http/request_origin.hpp"
@@ -215,20 +216,19 @@ void refuse_unless_coming(const supervisor::Supervisor& model, ModelState state,
     throw ApiError(ErrorKind::unavailable, "model '" + name + "' is stopped", "model",
                    "model_stopped");
   }
-  if (SteadyClock::now() >= deadline && state == ModelState::ready) {
+  if (SteadyClock::now() < deadline) return;
+  const std::string waited =
+      " after waiting " + config::format_duration(model.config().queue_timeout);
+  if (state == ModelState::ready) {
     throw ApiError(ErrorKind::unavailable,
                    "model '" + name + "' is busy: " + std::to_string(model.config().max_in_flight) +
-                       " requests (max_in_flight) were still in flight after waiting " +
-                       std::to_string(model.config().queue_timeout.count() / 1000) + "s",
+                       " requests (max_in_flight) were still in flight" + waited,
                    "model", "model_busy");
   }
-  if (SteadyClock::now() >= deadline) {
-    throw ApiError(ErrorKind::unavailable,
-                   "model '" + name + "' is not ready (" +
-                       std::string(supervisor::to_string(state)) + ") after waiting " +
-                       std::to_string(model.config().queue_timeout.count() / 1000) + "s",
-                   "model", "model_not_ready");
-  }
+  throw ApiError(ErrorKind::unavailable,
+                 "model '" + name + "' is not ready (" + std::string(supervisor::to_string(state)) +
+                     ")" + waited,
+                 "model", "model_not_ready");
 }
 
 }  // namespace

@@ -42,7 +42,8 @@ class SwapGroup : public std::enable_shared_from_this<SwapGroup> {
     const Supervisor* member_ = nullptr;
   };
 
-  SwapGroup(std::string name, int max_loaded) : name_(std::move(name)), max_loaded_(max_loaded) {}
+  SwapGroup(std::string name, int max_loaded)
+      : name_(std::move(name)), max_loaded_(static_cast<std::size_t>(max_loaded)) {}
 
   const std::string& name() const { return name_; }
   // A reload may change it; members over a lowered limit give way at the next swap.
