@@ -51,6 +51,7 @@ nlohmann::json model_status(const supervisor::Supervisor& model) {
           {"last_error", optional_text(s.last_error)},
           {"requests_in_flight", s.in_flight},
           {"requests_waiting", s.waiting},
+          {"requests_queued", s.queued},
           {"failed_requests_in_a_row", s.failed_requests_in_a_row},
           {"ejections", s.ejections},
           {"ejected", s.ejected},

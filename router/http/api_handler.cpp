@@ -220,15 +220,51 @@ void refuse_unless_coming(const supervisor::Supervisor& model, ModelState state,
   const std::string waited =
       " after waiting " + config::format_duration(model.config().queue_timeout);
   if (state == ModelState::ready) {
-    throw ApiError(ErrorKind::unavailable,
-                   "model '" + name + "' is busy: " + std::to_string(model.config().max_in_flight) +
-                       " requests (max_in_flight) were still in flight" + waited,
-                   "model", "model_busy");
+    throw ApiError(
+        ErrorKind::unavailable,
+        "model '" + name + "' is busy: it takes " + std::to_string(model.config().max_in_flight) +
+            " requests at once (max_in_flight) and earlier ones held every slot" + waited,
+        "model", "model_busy");
   }
   throw ApiError(ErrorKind::unavailable,
                  "model '" + name + "' is not ready (" + std::string(supervisor::to_string(state)) +
                      ")" + waited,
                  "model", "model_not_ready");
+}
+
+// Waits until `model` may be sent the request: ready, with a max_in_flight slot free and no
+// request that came earlier still waiting for one. Returns the model to send it to (a reload
+// may have replaced it) or nullptr when the client left meanwhile; throws when the model will
+// not take it in time. The caller sends the request at once: no other coroutine runs between
+// this one's return and the caller's request_started(), so the slot stays free for it.
+asio::awaitable<registry::SupervisorPtr> wait_to_send(registry::SupervisorPtr model,
+                                                      const std::string& name,
+                                                      const std::string& request_id,
+                                                      SteadyClock::time_point deadline,
+                                                      const registry::Registry& registry,
+                                                      proxy::ClientWatch& watch) {
+  supervisor::Supervisor::SlotTurn turn;
+  for (;;) {
+    if (model->may_send(&turn)) co_return model;
+    turn.join(model);
+    const ModelState state = model->state();
+    // Not counted while it is ready and only busy (max_in_flight): a swap group would keep a
+    // member in steady use loaded for ever.
+    const supervisor::Supervisor::Waiting waiting(state == ModelState::ready ? nullptr
+                                                                             : model.get());
+    // The first request for a model that is down until asked for starts it; those that come
+    // while it loads wait as for any start.
+    if (model->starts_on_request()) {
+      spdlog::info("request {}: starting model {}", request_id, name);
+      model->start();
+    }
+    refuse_unless_coming(*model, state, deadline);
+    if (watch.gone()) co_return nullptr;
+    co_await model->state_changed().wait_until(std::min(deadline, SteadyClock::now() + kWaitPoll));
+    // A reload may have replaced the model while this request waited.
+    model = registry.find(name);
+    if (!model) throw unknown_model(name, registry);
+  }
 }
 
 }  // namespace
@@ -304,29 +340,11 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
     auto model = target_model(request, path, context_.registry, model_name, upstream_target);
 
     proxy::ClientWatch watch(connection.stream);
-    const auto deadline = started + model->config().queue_timeout;
-    for (;;) {
-      // A reload may have replaced the model while this request waited.
-      model = context_.registry.find(model_name);
-      if (!model) throw unknown_model(model_name, context_.registry);
-      const ModelState state = model->state();
-      const bool ready = state == ModelState::ready;
-      if (ready && model->has_free_slot()) break;
-      // Not counted while it is ready and only busy (max_in_flight): a swap group would keep a
-      // member in steady use loaded for ever.
-      const supervisor::Supervisor::Waiting waiting(ready ? nullptr : model.get());
-      // The first request for a model that is down until asked for starts it; those that come
-      // while it loads wait as for any start.
-      if (model->starts_on_request()) {
-        spdlog::info("request {}: starting model {}", request_id, model_name);
-        model->start();
-      }
-      refuse_unless_coming(*model, state, deadline);
-      if (watch.gone()) {
-        client_gone = true;
-        break;
-      }
-      co_await model->state_changed().wait_until(std::min(deadline, SteadyClock::now() + kWaitPoll));
+    if (!model->may_send()) {
+      const auto deadline = started + model->config().queue_timeout;
+      model = co_await wait_to_send(std::move(model), model_name, request_id, deadline,
+                                    context_.registry, watch);
+      client_gone = !model;
     }
 
     if (!client_gone) {
@@ -344,8 +362,15 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
       options.idle_timeout = config.limits.stream_idle_timeout;
       const proxy::UpstreamKey key{model->config().name, model->generation(), upstream.host,
                                    upstream.port};
-      const proxy::RelayResult result =
-          co_await proxy::relay(request, connection, watch, context_.pool, key, options);
+      proxy::RelayResult result;
+      try {
+        result = co_await proxy::relay(request, connection, watch, context_.pool, key, options);
+      } catch (const ApiError& error) {
+        // The router's own 502 or 504 for a worker that broke off or stayed silent: a server
+        // that answers its health checks and drops every request is taken out all the same.
+        model->request_answered(key.generation, error.status());
+        throw;
+      }
       status = result.status;
       bytes = result.bytes;
       client_gone = result.client_gone;

@@ -80,6 +80,7 @@ std::string Metrics::prometheus_text(const registry::Registry& registry) const {
          [](const Snapshot& s) { return s.ejections; });
   family("switchyard_model_unloads_total", "counter", [](const Snapshot& s) { return s.unloads; });
   family("switchyard_model_in_flight", "gauge", [](const Snapshot& s) { return s.in_flight; });
+  family("switchyard_model_queued", "gauge", [](const Snapshot& s) { return s.queued; });
   return out.str();
 }
 

@@ -168,6 +168,30 @@ void Supervisor::request_finished() {
   if (--in_flight_ == 0) drained_.notify_all();
 }
 
+bool Supervisor::may_send(const SlotTurn* turn) const {
+  if (state_ != ModelState::ready) return false;
+  if (model_.max_in_flight == 0) return true;
+  return in_flight_ < model_.max_in_flight &&
+         (slot_line_.empty() || (turn && slot_line_.front() == turn));
+}
+
+void Supervisor::SlotTurn::join(const std::shared_ptr<Supervisor>& model) {
+  if (model_ == model || model->model_.max_in_flight == 0) return;
+  leave();
+  model_ = model;
+  place_ = model_->slot_line_.insert(model_->slot_line_.end(), this);
+}
+
+void Supervisor::SlotTurn::leave() {
+  if (!model_) return;
+  auto& line = model_->slot_line_;
+  const bool was_first = place_ == line.begin();
+  line.erase(place_);
+  // The next in line may have a slot now: the one that left took its own, or gave up waiting.
+  if (was_first && !line.empty()) model_->state_changed_.notify_all();
+  model_.reset();
+}
+
 asio::awaitable<void> Supervisor::wait_drained(SteadyClock::time_point deadline) {
   while (in_flight_ > 0 && SteadyClock::now() < deadline) co_await drained_.wait_until(deadline);
 }
@@ -192,6 +216,7 @@ ModelSnapshot Supervisor::snapshot() const {
   s.last_error = last_error_;
   s.in_flight = in_flight_;
   s.waiting = waiting_;
+  s.queued = static_cast<int>(slot_line_.size());
   s.failed_requests_in_a_row = failed_requests_.in_a_row();
   s.ejections = ejections_;
   s.ejected = ejected_until_.has_value();

@@ -38,6 +38,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <list>
 #include <memory>
 #include <optional>
 #include <random>
@@ -77,6 +78,7 @@ struct ModelSnapshot {
   std::optional<std::string> last_error;
   int in_flight = 0;
   int waiting = 0;  // requests waiting for the model to be ready
+  int queued = 0;   // requests in line for a max_in_flight slot (waiting ones included)
   int failed_requests_in_a_row = 0;
   int ejections = 0;  // times health.max_failed_requests took the worker out of service
   bool ejected = false;
@@ -142,11 +144,30 @@ class Supervisor {
   void request_started() { ++in_flight_; }
   void request_finished();
   int in_flight() const { return in_flight_; }
-  // Below max_in_flight (or no limit): a request may be sent to the ready worker now. Others
-  // wait on state_changed(), which also tells of each request that ends while at the limit.
-  bool has_free_slot() const {
-    return model_.max_in_flight == 0 || in_flight_ < model_.max_in_flight;
-  }
+  class SlotTurn;
+  // A request may be sent to the worker now: it is ready, below max_in_flight (or has no
+  // limit), and no request that came before the holder of `turn` waits for a slot. Others wait
+  // on state_changed(), which also tells of each request that ends while at the limit.
+  bool may_send(const SlotTurn* turn = nullptr) const;
+  // A request's place in the line for a max_in_flight slot, held while it waits: a slot that
+  // frees goes to the request that has waited longest, not to whichever wakes first or arrives
+  // just then. The line also holds requests waiting for the worker to be ready, in the order
+  // they came.
+  class SlotTurn {
+   public:
+    SlotTurn() = default;
+    SlotTurn(const SlotTurn&) = delete;
+    SlotTurn& operator=(const SlotTurn&) = delete;
+    ~SlotTurn() { leave(); }
+    // Takes a place at the end of `model`'s line, unless it holds one there already (or the
+    // model has no limit); leaves the line of a model that a reload replaced.
+    void join(const std::shared_ptr<Supervisor>& model);
+
+   private:
+    void leave();
+    std::shared_ptr<Supervisor> model_;  // kept alive: a reload may drop it while we wait
+    std::list<const SlotTurn*>::iterator place_;
+  };
   boost::asio::awaitable<void> wait_drained(std::chrono::steady_clock::time_point deadline);
 
   // Requests waiting for the model to be ready. Its swap group does not unload it for another
@@ -237,6 +258,7 @@ class Supervisor {
   std::optional<std::string> last_error_;
   int in_flight_ = 0;
   int waiting_ = 0;
+  std::list<const SlotTurn*> slot_line_;
   std::chrono::steady_clock::time_point last_request_end_{};  // or when the worker became ready
   FailedRequests failed_requests_{model_.health.max_failed_requests};
   std::optional<std::string> failing_since_;  // why the run of failed requests ended the run

@@ -153,6 +153,7 @@ class Worker {
     }
     ++requests_;
     if (options_.crash_on_request) exit_now(1);
+    if (options_.drop_requests) co_return false;
     if (options_.fail_status) {
       const unsigned status = *options_.fail_status;
       co_return co_await reply(stream, request, status,

@@ -44,6 +44,7 @@ class ArgReader {
 const char* const kUsage =
     "usage: fake_worker --host H --port P [--name NAME] [--load-delay MS] [--health-path PATH]\n"
     "  [--base-path PATH] [--hang-health-after MS] [--hang-health-file PATH] [--crash-on-request]\n"
+    "  [--drop-requests]\n"
     "  [--exit-after MS CODE] [--ignore-sigterm] [--fork-grandchild]\n"
     "  [--sse-events N] [--sse-interval MS] [--fail-status CODE]\n";
 
@@ -72,6 +73,8 @@ FakeWorkerOptions parse_options(int argc, char** argv) {
       options.hang_health_file = args.text(flag);
     } else if (flag == "--crash-on-request") {
       options.crash_on_request = true;
+    } else if (flag == "--drop-requests") {
+      options.drop_requests = true;
     } else if (flag == "--exit-after") {
       options.exit_after = args.millis(flag);
       options.exit_code = static_cast<int>(args.number(flag, 0, 255));

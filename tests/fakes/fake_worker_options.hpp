@@ -20,6 +20,7 @@ struct FakeWorkerOptions {
   std::optional<std::chrono::milliseconds> hang_health_after;
   std::optional<std::filesystem::path> hang_health_file;
   bool crash_on_request = false;
+  bool drop_requests = false;  // close API connections unanswered, while health answers 200
   std::optional<std::chrono::milliseconds> exit_after;
   int exit_code = 0;
   bool ignore_sigterm = false;

@@ -153,6 +153,39 @@ TEST(OnDemandTest, MaxInFlightHoldsBackTheRestUntilARequestEnds) {
   EXPECT_EQ(slow.get().status, 200);
 }
 
+// Requests over max_in_flight wait in line (requests_queued on the admin listener) and are sent
+// in the order they came.
+TEST(OnDemandTest, MaxInFlightSendsTheWaitingRequestsInTheOrderTheyCame) {
+  TestRouter router(model_yaml("m", {}, "max_in_flight: 1"));
+  router.wait_ready("m");
+  auto first = std::async(std::launch::async, [&] {
+    return router.chat("m", json{{"delay_ms", 1000}});
+  });
+  router.wait_model(
+      "m", [](const json& s) { return s["requests_in_flight"] == 1; }, "the first request sent");
+  std::vector<std::future<std::chrono::steady_clock::time_point>> answered;
+  for (int i = 1; i <= 3; ++i) {
+    answered.push_back(std::async(std::launch::async, [&] {
+      EXPECT_EQ(router.chat("m", json{{"delay_ms", 200}}).status, 200);
+      return std::chrono::steady_clock::now();
+    }));
+    router.wait_model(
+        "m", [i](const json& s) { return s["requests_queued"] == i; }, "the request in line");
+  }
+  EXPECT_NE(admin_get(router.admin_port(), "/metrics")
+                .body.find("switchyard_model_queued{model=\"m\"} 3\n"),
+            std::string::npos);
+  EXPECT_EQ(first.get().status, 200);
+  std::vector<std::chrono::steady_clock::time_point> times;
+  for (auto& time : answered) times.push_back(time.get());
+  EXPECT_LT(times[0], times[1]);
+  EXPECT_LT(times[1], times[2]);
+  EXPECT_EQ(router.wait_model(
+                "m", [](const json& s) { return s["requests_in_flight"] == 0; },
+                "all answered")["requests_queued"],
+            0);
+}
+
 TEST(OnDemandTest, OperatorStopAnswersTheRequestInFlightAndRefusesNewOnesAtOnce) {
   TestRouter router(model_yaml("m"));
   const int pid = router.wait_ready("m")["pid"];

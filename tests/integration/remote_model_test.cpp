@@ -119,5 +119,26 @@ TEST(RemoteModelTest, ServerFailingEveryRequestIsLeftOutThenProbedBack) {
   EXPECT_EQ(router.chat("remote").status, 500) << "probed back in, and routed to";
 }
 
+// P1 again, for a server that answers its health checks and drops every request unanswered: the
+// router's own 502s count as failures.
+TEST(RemoteModelTest, ServerDroppingEveryRequestIsLeftOutAfterTheRoutersOwn502s) {
+  TempDir dir;
+  const std::uint16_t port = free_port();
+  auto server = start_server(dir, port, "dropping.log", {"--drop-requests"});
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + std::string(kBasePath);
+  TestRouter router("  remote:\n    url: " + url +
+                    "\n    health: {max_failed_requests: 2, ejection_time: 30s}\n");
+  router.wait_state("remote", "ready");
+
+  EXPECT_EQ(router.chat("remote").status, 502);
+  EXPECT_EQ(router.model_status("remote").value()["failed_requests_in_a_row"], 1);
+  EXPECT_EQ(router.chat("remote").status, 502);
+  router.wait_model(
+      "remote", [](const json& s) { return s["ejected"] == true; }, "ejected");
+  const HttpResponse refused = router.chat("remote");
+  ASSERT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.json()["error"]["code"], "model_ejected");
+}
+
 }  // namespace
 }  // namespace switchyard::test
