@@ -80,7 +80,7 @@ bool ModelConfig::same_settings(const ModelConfig& other) const {
     return std::tie(m.name, m.type, m.source, m.engine, m.command, m.url, m.model_path,
                     m.upstream_model, m.args, m.aliases, m.env, m.inputs, m.health, m.restart,
                     m.stop_timeout, m.queue_timeout, m.max_in_flight, m.on_demand, m.unload_after,
-                    m.group);
+                    m.group, m.fallbacks);
   };
   return settings(*this) == settings(other);
 }

@@ -88,6 +88,9 @@ struct ModelConfig {
   // The swap group (a key of Config::groups) whose members share max_loaded places; empty:
   // none. The loader makes a member on_demand unless `on_demand` is written for it.
   std::string group;
+  // Models (names or aliases) of the same type that take a request this one cannot: one it
+  // would answer with the router's own 502, 503 or 504. Tried in order; theirs are not.
+  std::vector<std::string> fallbacks;
   int line = 0;  // 1-based line of the model's key in the file, for messages
 
   // Equality ignores `line`: moving a model within the file is not a change.

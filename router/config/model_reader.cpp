@@ -14,13 +14,14 @@ namespace {
 constexpr std::size_t kMaxNameLength = 128;
 
 constexpr std::string_view kOneModelOnly = "it belongs to one model; set it on the model";
-constexpr std::array<YamlReader::Refused, 6> kNotInDefaults{{
+constexpr std::array<YamlReader::Refused, 7> kNotInDefaults{{
     {"engine", kOneModelOnly},
     {"command", kOneModelOnly},
     {"url", kOneModelOnly},
     {"model", kOneModelOnly},
     {"upstream_model", kOneModelOnly},
     {"aliases", "an alias names one model"},
+    {"fallbacks", "fallbacks name other models of the model's own type; set them on the model"},
 }};
 
 constexpr std::array<std::string_view, 3> kSourceKeys{"engine", "command", "url"};
@@ -249,6 +250,12 @@ std::vector<YamlReader::Key> model_keys(YamlReader& r, ModelConfig& m, PlaceTabl
       {"args", [&r, &m](const YAML::Node& n) { read_args(r, n, m); }},
       {"aliases", [&r, &m, &places, prefix](
                       const YAML::Node& n) { read_aliases(r, n, m, places, prefix + "aliases"); }},
+      {"fallbacks",
+       [&r, &m, &places, prefix](const YAML::Node& n) {
+         if (auto names = r.string_list(n, places, prefix + "fallbacks")) {
+           m.fallbacks = std::move(*names);
+         }
+       }},
       {"env", [&r, &m, owner](const YAML::Node& n) { read_env(r, n, m, owner); }},
       {"inputs", [&r, &m, &places, prefix](
                      const YAML::Node& n) { read_inputs(r, n, m, places, prefix + "inputs"); }},

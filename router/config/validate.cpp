@@ -63,6 +63,7 @@ class Validator {
     for (std::size_t i = 0; i < config_.models.size(); ++i) check_model(i);
     check_names_and_aliases();
     check_groups();
+    check_fallbacks();
     check_worker_binary();
   }
 
@@ -269,6 +270,52 @@ class Validator {
                                (count == 1 ? " member" : " members") + " and max_loaded " +
                                std::to_string(group.max_loaded) +
                                ", so no member ever gives way to another");
+    }
+  }
+
+  // Each fallback is another model, of the same type, named once; one that lacks an input the
+  // model takes is allowed (it gets the requests without it) but worth a word.
+  void check_fallbacks() {
+    std::map<std::string_view, std::size_t> by_name;
+    for (std::size_t i = 0; i < config_.models.size(); ++i) {
+      by_name.emplace(config_.models[i].name, i);
+      for (const std::string& alias : config_.models[i].aliases) by_name.emplace(alias, i);
+    }
+    for (std::size_t i = 0; i < config_.models.size(); ++i) {
+      const ModelConfig& model = config_.models[i];
+      std::map<std::size_t, std::size_t> seen;  // model index -> its first place in the list
+      for (std::size_t j = 0; j < model.fallbacks.size(); ++j) {
+        const std::string& name = model.fallbacks[j];
+        const Place where = places_.model_at(i, "fallbacks." + std::to_string(j));
+        const std::string prefix = "fallback " + in_quotes(name) + " of " + model_label(model);
+        const auto found = by_name.find(name);
+        if (found == by_name.end()) {
+          diagnostics_.error(where, prefix + " is not a model or an alias of one");
+          continue;
+        }
+        const ModelConfig& fallback = config_.models[found->second];
+        if (found->second == i) {
+          diagnostics_.error(where, prefix + " is the model itself");
+        } else if (fallback.type != model.type) {
+          diagnostics_.error(where, prefix + " is of type " +
+                                        std::string(to_string(fallback.type)) +
+                                        "; a fallback must be of the model's type, " +
+                                        std::string(to_string(model.type)));
+        } else if (const auto [first, inserted] = seen.emplace(found->second, j); !inserted) {
+          diagnostics_.error(where, prefix + " names " + model_label(fallback) +
+                                        " again (already fallback " +
+                                        std::to_string(first->second + 1) + ")");
+        } else {
+          for (const Input input : model.inputs) {
+            if (std::find(fallback.inputs.begin(), fallback.inputs.end(), input) !=
+                fallback.inputs.end()) {
+              continue;
+            }
+            diagnostics_.warning(where, prefix + " does not take " + std::string(to_string(input)) +
+                                            " inputs: chat requests with them are not sent to it");
+          }
+        }
+      }
     }
   }
 

@@ -9,7 +9,9 @@
 #include "common/http/bearer_auth.hpp"
 #include "router/config/units.hpp"
 #include "router/http/cors.hpp"
+#include "router/http/fallback.hpp"
 #include "router/http/model_request.hpp"
+#include "router/http/model_wait.hpp"
 #include "router/http/request_origin.hpp"
 #include "router/http/response.hpp"
 #include "router/http/routes.hpp"
@@ -24,9 +26,6 @@ using supervisor::ModelState;
 using SteadyClock = std::chrono::steady_clock;
 
 namespace {
-
-// How often a request waiting for its model checks that its client is still there.
-constexpr std::chrono::milliseconds kWaitPoll{250};
 
 std::string new_request_id() {
   static std::mt19937_64 rng{std::random_device{}()};
@@ -64,15 +63,6 @@ nlohmann::json model_entry(const supervisor::Supervisor& model, const std::strin
   if (config.type == config::ModelType::text) entry["inputs"] = inputs;
   if (id != config.name) entry["alias_of"] = config.name;
   return entry;
-}
-
-ApiError unknown_model(const std::string& name, const registry::Registry& registry) {
-  std::string known;
-  for (const auto& n : registry.names()) known += (known.empty() ? "" : ", ") + n;
-  return ApiError(ErrorKind::not_found,
-                  "model '" + name + "' does not exist; known models: " +
-                      (known.empty() ? "(none)" : known),
-                  "model", "model_not_found");
 }
 
 // The synchronous parts of ApiHandler::handle, kept out of the coroutine: GCC gives every local
@@ -186,85 +176,55 @@ registry::SupervisorPtr target_model(Request& request, std::string_view path,
   return model;
 }
 
-// Throws the 503 for a model that is not ready and will not be in time for this request:
-// failed, out of service after failed requests, meant to stay down, or still not ready (or, when
-// ready, still at max_in_flight) at `deadline`. Out of the coroutine, whose frame would otherwise
-// keep room for every message's temporaries (and grow past what Asio recycles, a malloc per
-// request).
-void refuse_unless_coming(const supervisor::Supervisor& model, ModelState state,
-                          SteadyClock::time_point deadline) {
-  const std::string& name = model.config().name;
-  if (state == ModelState::failed) {
-    // Why it failed (exit codes, paths, the worker's own words) is for the operator, on the
-    // admin listener and in the log; a client only learns that it did.
-    throw ApiError(
-        ErrorKind::unavailable,
-        "model '" + name + "' has failed and is not restarted; an operator can restart it", "model",
-        "model_failed");
+// Hands the request to the next fallback of the model that could not take it (`error` says
+// why the last one could not), or rethrows that model's own failure when none is left.
+registry::SupervisorPtr take_fallback(FallbackState& fallback, const ApiError& error,
+                                      Request& request, std::string_view path,
+                                      RouterContext& context, const std::string& model_name,
+                                      const std::string& request_id) {
+  auto model = next_fallback(fallback, request, *find_route(path), context.registry);
+  if (!model) {
+    spdlog::warn("request {}: {}; no fallback of model {} could take it", request_id, error.what(),
+                 fallback.asked->config().name);
+    std::rethrow_exception(fallback.asked_failure);
   }
-  if (const auto until = model.ejected_until()) {
-    const auto left = std::chrono::ceil<std::chrono::seconds>(*until - SteadyClock::now());
-    throw ApiError(ErrorKind::unavailable,
-                   "model '" + name + "' is out of service for " +
-                       std::to_string(std::max<std::int64_t>(left.count(), 1)) +
-                       "s more after requests in a row failed",
-                   "model", "model_ejected");
-  }
-  // Only a model meant to stay down is refused at once: during a restart, and before the first
-  // start, it passes through `stopping` and `stopped` on its way up.
-  if (!model.wants_running()) {
-    throw ApiError(ErrorKind::unavailable, "model '" + name + "' is stopped", "model",
-                   "model_stopped");
-  }
-  if (SteadyClock::now() < deadline) return;
-  const std::string waited =
-      " after waiting " + config::format_duration(model.config().queue_timeout);
-  if (state == ModelState::ready) {
-    throw ApiError(
-        ErrorKind::unavailable,
-        "model '" + name + "' is busy: it takes " + std::to_string(model.config().max_in_flight) +
-            " requests at once (max_in_flight) and earlier ones held every slot" + waited,
-        "model", "model_busy");
-  }
-  throw ApiError(ErrorKind::unavailable,
-                 "model '" + name + "' is not ready (" + std::string(supervisor::to_string(state)) +
-                     ")" + waited,
-                 "model", "model_not_ready");
+  spdlog::warn("request {}: {}; handing it to fallback {}", request_id, error.what(),
+               model->config().name);
+  context.metrics.record_fallback(model_name);
+  return model;
 }
 
-// Waits until `model` may be sent the request: ready, with a max_in_flight slot free and no
-// request that came earlier still waiting for one. Returns the model to send it to (a reload
-// may have replaced it) or nullptr when the client left meanwhile; throws when the model will
-// not take it in time. The caller sends the request at once: no other coroutine runs between
-// this one's return and the caller's request_started(), so the slot stays free for it.
-asio::awaitable<registry::SupervisorPtr> wait_to_send(registry::SupervisorPtr model,
-                                                      const std::string& name,
-                                                      const std::string& request_id,
-                                                      SteadyClock::time_point deadline,
-                                                      const registry::Registry& registry,
-                                                      proxy::ClientWatch& watch) {
-  supervisor::Supervisor::SlotTurn turn;
-  for (;;) {
-    if (model->may_send(&turn)) co_return model;
-    turn.join(model);
-    const ModelState state = model->state();
-    // Not counted while it is ready and only busy (max_in_flight): a swap group would keep a
-    // member in steady use loaded for ever.
-    const supervisor::Supervisor::Waiting waiting(state == ModelState::ready ? nullptr
-                                                                             : model.get());
-    // The first request for a model that is down until asked for starts it; those that come
-    // while it loads wait as for any start.
-    if (model->starts_on_request()) {
-      spdlog::info("request {}: starting model {}", request_id, name);
-      model->start();
-    }
-    refuse_unless_coming(*model, state, deadline);
-    if (watch.gone()) co_return nullptr;
-    co_await model->state_changed().wait_until(std::min(deadline, SteadyClock::now() + kWaitPoll));
-    // A reload may have replaced the model while this request waited.
-    model = registry.find(name);
-    if (!model) throw unknown_model(name, registry);
+// Sends the request to the worker of `model`, which may take it now, and relays the answer. The
+// answer's status counts towards the model's failed requests, and so does the router's own 502
+// or 504 (thrown) for a worker that broke off or stayed silent: a server that answers its
+// health checks and drops every request is taken out all the same.
+asio::awaitable<proxy::RelayResult> relay_to(supervisor::Supervisor& model, Request& request,
+                                             Connection& connection, proxy::ClientWatch& watch,
+                                             RouterContext& context, std::string_view request_id,
+                                             std::string_view upstream_target) {
+  model.request_started();
+  struct InFlight {
+    supervisor::Supervisor& model;
+    ~InFlight() { model.request_finished(); }
+  } in_flight{model};
+  const auto& upstream = model.upstream();
+  proxy::RelayOptions options;
+  options.request_id = request_id;
+  options.base_path = upstream.base_path;
+  options.target = upstream_target;
+  options.client_address = connection.remote_address;
+  options.idle_timeout = context.config->limits.stream_idle_timeout;
+  const proxy::UpstreamKey key{model.config().name, model.generation(), upstream.host,
+                               upstream.port};
+  proxy::RelayResult result;
+  try {
+    result = co_await proxy::relay(request, connection, watch, context.pool, key, options);
+  } catch (const ApiError& error) {
+    model.request_answered(key.generation, error.status());
+    throw;
   }
+  if (!result.client_gone) model.request_answered(key.generation, result.status);
+  co_return result;
 }
 
 }  // namespace
@@ -340,44 +300,36 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
     auto model = target_model(request, path, context_.registry, model_name, upstream_target);
 
     proxy::ClientWatch watch(connection.stream);
-    if (!model->may_send()) {
-      const auto deadline = started + model->config().queue_timeout;
-      model = co_await wait_to_send(std::move(model), model_name, request_id, deadline,
-                                    context_.registry, watch);
-      client_gone = !model;
-    }
-
-    if (!client_gone) {
-      model->request_started();
-      struct InFlight {
-        supervisor::Supervisor& model;
-        ~InFlight() { model.request_finished(); }
-      } in_flight{*model};
-      const auto& upstream = model->upstream();
-      proxy::RelayOptions options;
-      options.request_id = request_id;
-      options.base_path = upstream.base_path;
-      options.target = upstream_target;
-      options.client_address = connection.remote_address;
-      options.idle_timeout = config.limits.stream_idle_timeout;
-      const proxy::UpstreamKey key{model->config().name, model->generation(), upstream.host,
-                                   upstream.port};
-      proxy::RelayResult result;
+    // On the heap, and only for a request whose model fails it: the frame stays small.
+    std::unique_ptr<FallbackState> fallback;
+    for (;;) {
       try {
-        result = co_await proxy::relay(request, connection, watch, context_.pool, key, options);
+        if (!model->may_send()) {
+          const auto deadline = SteadyClock::now() + model->config().queue_timeout;
+          model = co_await wait_to_send(model, request_id, deadline, context_.registry, watch);
+          client_gone = !model;
+        }
+        if (!client_gone) {
+          const proxy::RelayResult result = co_await relay_to(
+              *model, request, connection, watch, context_, request_id, upstream_target);
+          status = result.status;
+          bytes = result.bytes;
+          client_gone = result.client_gone;
+          keep_alive = result.keep_alive;
+          if (!result.error.empty()) {
+            spdlog::warn("request {}: model {}: {}", request_id, model_name, result.error);
+          }
+        }
+        break;
       } catch (const ApiError& error) {
-        // The router's own 502 or 504 for a worker that broke off or stayed silent: a server
-        // that answers its health checks and drops every request is taken out all the same.
-        model->request_answered(key.generation, error.status());
-        throw;
-      }
-      status = result.status;
-      bytes = result.bytes;
-      client_gone = result.client_gone;
-      if (!client_gone) model->request_answered(key.generation, status);
-      keep_alive = result.keep_alive;
-      if (!result.error.empty()) {
-        spdlog::warn("request {}: model {}: {}", request_id, model_name, result.error);
+        // /upstream/ paths belong to one model's server: they have no fallbacks.
+        if (!another_model_may_take(error) || !upstream_target.empty()) throw;
+        if (!fallback) {
+          if (model->config().fallbacks.empty()) throw;
+          fallback =
+              std::make_unique<FallbackState>(FallbackState{model, std::current_exception(), 0});
+        }
+        model = take_fallback(*fallback, error, request, path, context_, model_name, request_id);
       }
     }
     if (client_gone) keep_alive = false;

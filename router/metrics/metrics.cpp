@@ -55,6 +55,10 @@ std::string Metrics::prometheus_text(const registry::Registry& registry) const {
     out << "switchyard_model_client_aborts_total{model=\"" << model << "\"} " << s.client_aborts
         << "\n";
   }
+  out << "# TYPE switchyard_model_fallbacks_total counter\n";
+  for (const auto& [model, s] : models_) {
+    out << "switchyard_model_fallbacks_total{model=\"" << model << "\"} " << s.fallbacks << "\n";
+  }
   out << "# TYPE switchyard_model_request_seconds_total counter\n";
   for (const auto& [model, s] : models_) {
     out << "switchyard_model_request_seconds_total{model=\"" << model << "\"} "

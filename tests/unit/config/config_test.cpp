@@ -67,6 +67,7 @@ TEST(SameSettings, IgnoresOnlyTheLine) {
   EXPECT_TRUE(differs([](ModelConfig& m) { m.on_demand = true; }));
   EXPECT_TRUE(differs([](ModelConfig& m) { m.unload_after = std::chrono::seconds(1); }));
   EXPECT_TRUE(differs([](ModelConfig& m) { m.group = "gpu"; }));
+  EXPECT_TRUE(differs([](ModelConfig& m) { m.fallbacks = {"small"}; }));
   EXPECT_TRUE(differs([](ModelConfig& m) { m.name = "n"; }));
 }
 

@@ -239,6 +239,43 @@ models:
                           diagnostic(7, 33, "group of model 'r' has no effect")));
 }
 
+TEST_F(ConfigTest, FallbacksAreOtherModelsOfTheSameTypeNamedOnce) {
+  const LoadResult good = load(R"(models:
+  big: {command: [fake-server], inputs: [text, image], fallbacks: [small, tiny]}
+  small: {command: [fake-server], aliases: [tiny-alias]}
+  tiny: {url: 'http://h:1', fallbacks: [tiny-alias]}
+)");
+  ASSERT_TRUE(good.config) << describe(good.errors);
+  EXPECT_EQ(good.config->models[0].fallbacks, (std::vector<std::string>{"small", "tiny"}));
+  EXPECT_EQ(good.config->models[2].fallbacks, (std::vector<std::string>{"tiny-alias"}));
+  EXPECT_THAT(good.warnings,
+              ElementsAre(diagnostic(2, 68,
+                                     "fallback 'small' of model 'big' does not take image "
+                                     "inputs: chat requests with them are not sent to it"),
+                          diagnostic(2, 75, "fallback 'tiny' of model 'big' does not take image")));
+
+  EXPECT_THAT(load(R"(models:
+  a: {command: [fake-server], fallbacks: [b, a, pic, c, bee]}
+  b: {command: [fake-server], aliases: [bee]}
+  pic: {type: image, command: [fake-server]}
+)")
+                  .errors,
+              ElementsAre(diagnostic(2, 46, "fallback 'a' of model 'a' is the model itself"),
+                          diagnostic(2, 49,
+                                     "fallback 'pic' of model 'a' is of type image; a fallback "
+                                     "must be of the model's type, text"),
+                          diagnostic(2, 54,
+                                     "fallback 'c' of model 'a' is not a model or an "
+                                     "alias of one"),
+                          diagnostic(2, 57,
+                                     "fallback 'bee' of model 'a' names model 'b' again "
+                                     "(already fallback 1)")));
+  EXPECT_THAT(load("defaults: {fallbacks: [b]}\nmodels: {}\n").errors,
+              ElementsAre(diagnostic(1, 12, "fallbacks name other models")));
+  EXPECT_THAT(load("models: {a: {command: [fake-server], fallbacks: b}}\n").errors,
+              ElementsAre(diagnostic(1, 49, "expected a list of strings")));
+}
+
 TEST_F(ConfigTest, AModelWithOneBadValueIsStillCheckedForTheRest) {
   const LoadResult result = load(R"(models:
   m:
