@@ -81,6 +81,24 @@ TEST(RemoteModelTest, IsRoutedBelowItsBasePathAndComesBackAfterItsServerWasGone)
   EXPECT_EQ(router.model_status("remote").value()["restarts"], 0);
 }
 
+// The url model `remote` on the server at `port`, taken out after two failed requests in a row.
+std::string failing_remote_yaml(std::uint16_t port, std::string_view ejection_time) {
+  return "  remote:\n    url: http://127.0.0.1:" + std::to_string(port) + std::string(kBasePath) +
+         "\n    health: {max_failed_requests: 2, ejection_time: " + std::string(ejection_time) +
+         "}\n";
+}
+
+// Two requests to `remote`, each failed with `status` for the client; returns the model's admin
+// status once they have taken it out of service.
+json fail_twice_until_ejected(TestRouter& router, int status) {
+  router.wait_state("remote", "ready");
+  EXPECT_EQ(router.chat("remote").status, status);
+  EXPECT_EQ(router.model_status("remote").value()["failed_requests_in_a_row"], 1);
+  EXPECT_EQ(router.chat("remote").status, status);
+  return router.wait_model(
+      "remote", [](const json& s) { return s["ejected"] == true; }, "ejected");
+}
+
 // P1: a server whose health endpoint answers while every request fails is taken out after
 // health.max_failed_requests server errors in a row: its requests are refused at once, not
 // after queue_timeout, and after ejection_time it is probed back in.
@@ -88,16 +106,8 @@ TEST(RemoteModelTest, ServerFailingEveryRequestIsLeftOutThenProbedBack) {
   TempDir dir;
   const std::uint16_t port = free_port();
   auto server = start_server(dir, port, "failing.log", {"--fail-status", "500"});
-  const std::string url = "http://127.0.0.1:" + std::to_string(port) + std::string(kBasePath);
-  TestRouter router("  remote:\n    url: " + url +
-                    "\n    health: {max_failed_requests: 2, ejection_time: 3s}\n");
-  router.wait_state("remote", "ready");
-
-  EXPECT_EQ(router.chat("remote").status, 500);
-  EXPECT_EQ(router.model_status("remote").value()["failed_requests_in_a_row"], 1);
-  EXPECT_EQ(router.chat("remote").status, 500);
-  const json out = router.wait_model(
-      "remote", [](const json& s) { return s["ejected"] == true; }, "ejected");
+  TestRouter router(failing_remote_yaml(port, "3s"));
+  const json out = fail_twice_until_ejected(router, 500);
   EXPECT_EQ(out["state"], "unhealthy");
   EXPECT_EQ(out["ejections"], 1);
   EXPECT_TRUE(out["last_error"].get<std::string>().find("2 requests in a row failed") !=
@@ -125,16 +135,8 @@ TEST(RemoteModelTest, ServerDroppingEveryRequestIsLeftOutAfterTheRoutersOwn502s)
   TempDir dir;
   const std::uint16_t port = free_port();
   auto server = start_server(dir, port, "dropping.log", {"--drop-requests"});
-  const std::string url = "http://127.0.0.1:" + std::to_string(port) + std::string(kBasePath);
-  TestRouter router("  remote:\n    url: " + url +
-                    "\n    health: {max_failed_requests: 2, ejection_time: 30s}\n");
-  router.wait_state("remote", "ready");
-
-  EXPECT_EQ(router.chat("remote").status, 502);
-  EXPECT_EQ(router.model_status("remote").value()["failed_requests_in_a_row"], 1);
-  EXPECT_EQ(router.chat("remote").status, 502);
-  router.wait_model(
-      "remote", [](const json& s) { return s["ejected"] == true; }, "ejected");
+  TestRouter router(failing_remote_yaml(port, "30s"));
+  fail_twice_until_ejected(router, 502);
   const HttpResponse refused = router.chat("remote");
   ASSERT_EQ(refused.status, 503) << refused.body;
   EXPECT_EQ(refused.json()["error"]["code"], "model_ejected");
