@@ -131,6 +131,13 @@ struct RateLimit {
   bool operator==(const RateLimit&) const = default;
 };
 
+// The models a key may use (`api_keys: [{key, models}]`), by name or alias; `item` is the key's
+// place in api_keys, for messages that must not repeat the key itself.
+struct KeyModels {
+  std::size_t item = 0;
+  std::vector<std::string> models;
+};
+
 struct Config {
   std::string path;  // the file this came from
   Endpoint listen{"127.0.0.1", 8080};
@@ -138,6 +145,8 @@ struct Config {
   std::vector<std::string> api_keys;
   // Keys given a rate of their own (`api_keys: [{key, rate_limit}]`); the others get rate_limit.
   std::map<std::string, RateLimit, std::less<>> key_rate_limits;
+  // Keys limited to some models; the others may use every model.
+  std::map<std::string, KeyModels, std::less<>> key_models;
   std::vector<std::string> admin_keys;
   bool allow_unauthenticated = false;
   std::vector<std::string> allowed_hosts;    // Host names accepted besides IPs and localhost

@@ -135,16 +135,18 @@ class Parser {
     keys = std::move(kept);
   }
 
-  // Each item a key, or {key, rate_limit} for a key with a rate of its own.
+  // Each item a key, or {key, rate_limit, models} for a key with a rate of its own or limited to
+  // some models.
   void read_api_keys(const YAML::Node& node, Config& config) {
     if (!node.IsNull() && !node.IsSequence()) {
-      reader_.error(node, std::string("expected a list of keys (strings, or maps of key and "
-                                      "rate_limit), found ") +
+      reader_.error(node, std::string("expected a list of keys (strings, or maps of key, "
+                                      "rate_limit and models), found ") +
                               (node.IsMap() ? "a map" : "a string"));
       return;
     }
     std::vector<std::string> keys;
     std::map<std::string, RateLimit, std::less<>> limits;
+    std::map<std::string, KeyModels, std::less<>> scopes;
     bool ok = true;
     for (std::size_t i = 0; i < node.size(); ++i) {
       const std::string item = "api_keys." + std::to_string(i);
@@ -157,10 +159,16 @@ class Parser {
       }
       std::optional<std::string> key;
       std::optional<RateLimit> limit;
+      std::optional<std::vector<std::string>> models;
       const YamlReader::Key entry_keys[] = {
           {"key", [&](const YAML::Node& n) { key = reader_.string(n); }},
           {"rate_limit",
            [&](const YAML::Node& n) { read_rate_limit(n, limit.emplace(), item + ".rate_limit"); }},
+          {"models",
+           [&](const YAML::Node& n) {
+             models = reader_.string_list(n, places_.global, item + ".models");
+             ok = ok && models.has_value();
+           }},
       };
       reader_.read_map(node[i], item, entry_keys, places_.global, item + ".");
       if (!key) {
@@ -169,12 +177,14 @@ class Parser {
         continue;
       }
       if (limit && !key->empty()) limits[*key] = *limit;
+      if (models && !key->empty()) scopes[*key] = KeyModels{i, std::move(*models)};
       keys.push_back(std::move(*key));
     }
     if (!ok) return;
     drop_empty_keys(keys, "api_keys");
     config.api_keys = std::move(keys);
     config.key_rate_limits = std::move(limits);
+    config.key_models = std::move(scopes);
   }
 
   // A list whose items `problem` finds nothing wrong with (it returns "" for a good one).

@@ -64,6 +64,7 @@ class Validator {
     check_names_and_aliases();
     check_groups();
     check_fallbacks();
+    check_key_models();
     check_worker_binary();
   }
 
@@ -276,11 +277,7 @@ class Validator {
   // Each fallback is another model, of the same type, named once; one that lacks an input the
   // model takes is allowed (it gets the requests without it) but worth a word.
   void check_fallbacks() {
-    std::map<std::string_view, std::size_t> by_name;
-    for (std::size_t i = 0; i < config_.models.size(); ++i) {
-      by_name.emplace(config_.models[i].name, i);
-      for (const std::string& alias : config_.models[i].aliases) by_name.emplace(alias, i);
-    }
+    const auto by_name = models_by_name();
     for (std::size_t i = 0; i < config_.models.size(); ++i) {
       const ModelConfig& model = config_.models[i];
       std::map<std::size_t, std::size_t> seen;  // model index -> its first place in the list
@@ -317,6 +314,36 @@ class Validator {
         }
       }
     }
+  }
+
+  // A key limited to some models names models there are, and at least one.
+  void check_key_models() {
+    const auto by_name = models_by_name();
+    for (const auto& [key, scope] : config_.key_models) {
+      const std::string item = "api_keys." + std::to_string(scope.item);
+      if (scope.models.empty()) {
+        diagnostics_.error(places_.at(item + ".models"),
+                           item +
+                               ".models is empty, so the key could use no model; leave it "
+                               "out to let the key use every model");
+      }
+      for (std::size_t j = 0; j < scope.models.size(); ++j) {
+        if (by_name.contains(scope.models[j])) continue;
+        const std::string entry = item + ".models." + std::to_string(j);
+        diagnostics_.error(places_.at(entry), entry + " " + in_quotes(scope.models[j]) +
+                                                  " is not a model or an alias of one");
+      }
+    }
+  }
+
+  // Every model's index by its name and by each of its aliases.
+  std::map<std::string_view, std::size_t> models_by_name() const {
+    std::map<std::string_view, std::size_t> by_name;
+    for (std::size_t i = 0; i < config_.models.size(); ++i) {
+      by_name.emplace(config_.models[i].name, i);
+      for (const std::string& alias : config_.models[i].aliases) by_name.emplace(alias, i);
+    }
+    return by_name;
   }
 
   void check_worker_binary() {

@@ -10,6 +10,7 @@
 #include "router/config/units.hpp"
 #include "router/http/cors.hpp"
 #include "router/http/fallback.hpp"
+#include "router/http/model_access.hpp"
 #include "router/http/model_request.hpp"
 #include "router/http/model_wait.hpp"
 #include "router/http/request_origin.hpp"
@@ -122,14 +123,14 @@ std::string models_body(const Request& request, std::string_view path,
   }
   const auto created =
       std::chrono::duration_cast<std::chrono::seconds>(context.started.time_since_epoch()).count();
+  const config::KeyModels* scope = key_models(request, *context.config);
   if (path != "/v1/models") {
     const std::string id(path.substr(std::string_view("/v1/models/").size()));
-    const auto model = context.registry.find(id);
-    if (!model) throw unknown_model(id, context.registry);
-    return model_entry(*model, id, created).dump();
+    return model_entry(*find_model(id, scope, context.registry), id, created).dump();
   }
   nlohmann::json data = nlohmann::json::array();
   for (const auto& model : context.registry.models()) {
+    if (!may_use(scope, *model, context.registry)) continue;
     data.push_back(model_entry(*model, model->config().name, created));
     for (const auto& alias : model->config().aliases) {
       data.push_back(model_entry(*model, alias, created));
@@ -143,14 +144,15 @@ std::string models_body(const Request& request, std::string_view path,
 // /upstream/ path, with what to ask its worker for in `upstream_target`. Its name goes into
 // `model_name` as soon as it is known, for the log and the metrics.
 registry::SupervisorPtr target_model(Request& request, std::string_view path,
-                                     const registry::Registry& registry, std::string& model_name,
+                                     const RouterContext& context, std::string& model_name,
                                      std::string_view& upstream_target) {
+  const registry::Registry& registry = context.registry;
+  const config::KeyModels* scope = key_models(request, *context.config);
   const auto route = find_route(path);
   if (!route) {
     if (const auto upstream = parse_upstream_target(request.target())) {
       model_name = std::string(upstream->model);
-      auto model = registry.find(model_name);
-      if (!model) throw unknown_model(model_name, registry);
+      auto model = find_model(model_name, scope, registry);
       upstream_target = upstream->target;
       return model;
     }
@@ -162,8 +164,7 @@ registry::SupervisorPtr target_model(Request& request, std::string_view path,
   }
   ModelRequest model_request = parse_model_request(request, *route);
   model_name = std::move(model_request.model);
-  auto model = registry.find(model_name);
-  if (!model) throw unknown_model(model_name, registry);
+  auto model = find_model(model_name, scope, registry);
   if (auto error = check_model_type(model_name, model->config().type, *route)) throw *error;
   if (route->path == "/v1/chat/completions") {
     if (auto error = check_chat_inputs(model->config(), model_request.message_inputs)) {
@@ -297,7 +298,7 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
 
     admit(context_, request, connection);
     std::string_view upstream_target;
-    auto model = target_model(request, path, context_.registry, model_name, upstream_target);
+    auto model = target_model(request, path, context_, model_name, upstream_target);
 
     proxy::ClientWatch watch(connection.stream);
     // On the heap, and only for a request whose model fails it: the frame stays small.

@@ -64,15 +64,6 @@ void refuse_unless_coming(const supervisor::Supervisor& model, ModelState state,
 
 }  // namespace
 
-ApiError unknown_model(const std::string& name, const registry::Registry& registry) {
-  std::string known;
-  for (const auto& n : registry.names()) known += (known.empty() ? "" : ", ") + n;
-  return ApiError(
-      ErrorKind::not_found,
-      "model '" + name + "' does not exist; known models: " + (known.empty() ? "(none)" : known),
-      "model", "model_not_found");
-}
-
 asio::awaitable<registry::SupervisorPtr> wait_to_send(registry::SupervisorPtr model,
                                                       const std::string& request_id,
                                                       SteadyClock::time_point deadline,
@@ -99,7 +90,11 @@ asio::awaitable<registry::SupervisorPtr> wait_to_send(registry::SupervisorPtr mo
     co_await model->state_changed().wait_until(std::min(deadline, SteadyClock::now() + kWaitPoll));
     // A reload may have replaced the model while this request waited.
     model = registry.find(name);
-    if (!model) throw unknown_model(name, registry);
+    if (!model) {
+      throw ApiError(ErrorKind::not_found,
+                     "model '" + name + "' was removed by a reload while this request waited",
+                     "model", "model_not_found");
+    }
   }
 }
 

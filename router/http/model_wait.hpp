@@ -12,13 +12,11 @@
 
 namespace switchyard::http {
 
-// The 404 for a name that is neither a model nor an alias; it lists the models there are.
-ApiError unknown_model(const std::string& name, const registry::Registry& registry);
-
 // Waits until `model` may be sent the request: ready, with a max_in_flight slot free and no
 // request that came earlier still waiting for one. Returns the model to send it to (a reload
 // may have replaced it) or nullptr when the client left meanwhile. Throws the 503 when the model
-// will not take it: failed, out of service, stopped, or still not ready or busy at `deadline`.
+// will not take it: failed, out of service, stopped, or still not ready or busy at `deadline`,
+// and the 404 when a reload removed it meanwhile.
 // The caller sends the request at once: no other coroutine runs between this one's return and
 // the caller's request_started(), so the slot stays free for it.
 boost::asio::awaitable<registry::SupervisorPtr> wait_to_send(

@@ -1,6 +1,7 @@
-// Authentication and exposure (X1-X5, X7): API keys on /v1/*, admin keys on the admin listener
-// and never interchangeable, the client's credentials never forwarded to a worker nor written
-// anywhere, no start on a public address without keys, and no request from another site's page.
+// Authentication and exposure (X1-X5, X7): API keys on /v1/*, some limited to some models, admin
+// keys on the admin listener and never interchangeable, the client's credentials never forwarded to
+// a worker nor written anywhere, no start on a public address without keys, and no request from
+// another site's page.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -96,6 +97,39 @@ TEST(AuthTest, EveryRouteNeedsTheKeyAndNoMalformedCredentialPasses) {
     }
   }
   EXPECT_EQ(router.worker_stats("m")["requests"], 0) << "a refused request reached the worker";
+}
+
+// A key given `models` may use those only (by name or alias). It learns of no other: a model it
+// may not use is a 404 like one that does not exist, and lists and errors name only its own.
+TEST(AuthTest, AKeyLimitedToSomeModelsSeesAndUsesOnlyThose) {
+  TestRouter router(model_yaml("big") + model_yaml("small", {}, "aliases: [tiny]"),
+                    "api_keys:\n  - inference-key\n  - {key: guest-key, models: [tiny]}\n");
+  router.wait_ready("big");
+  router.wait_ready("small");
+  const Headers guest{{"Authorization", "Bearer guest-key"}};
+  const std::uint16_t port = router.port();
+
+  EXPECT_EQ(router.chat("small", {}, guest).status, 200);
+  EXPECT_EQ(router.chat("tiny", {}, guest).status, 200);
+  for (const char* name : {"big", "nothing"}) {
+    const HttpResponse refused = router.chat(name, {}, guest);
+    ASSERT_EQ(refused.status, 404) << refused.body;
+    EXPECT_EQ(refused.json()["error"]["code"], "model_not_found");
+    EXPECT_EQ(refused.body.find("big", refused.body.find("models for this key")), std::string::npos)
+        << "the 404 lists a model the key may not use: " << refused.body;
+  }
+  EXPECT_EQ(http_request(port, "GET", "/upstream/big/stats", "", guest).status, 404);
+  EXPECT_EQ(http_request(port, "GET", "/v1/models/big", "", guest).status, 404);
+  EXPECT_EQ(http_request(port, "GET", "/v1/models/tiny", "", guest).status, 200);
+  const json list = http_request(port, "GET", "/v1/models", "", guest).json();
+  std::vector<std::string> listed;
+  for (const json& entry : list["data"]) listed.push_back(entry["id"]);
+  EXPECT_EQ(listed, (std::vector<std::string>{"small", "tiny"}));
+  EXPECT_EQ(router.worker_stats("big")["requests"], 0);
+
+  // A key without `models` uses them all.
+  EXPECT_EQ(router.chat("big", {}, kInference).status, 200);
+  EXPECT_EQ(http_request(port, "GET", "/v1/models", "", kInference).json()["data"].size(), 3u);
 }
 
 TEST(AuthTest, AdminKeysAndInferenceKeysAreNotInterchangeable) {

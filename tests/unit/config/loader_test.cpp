@@ -155,6 +155,31 @@ TEST_F(ConfigTest, AnApiKeyEntryNeedsItsKeyAndKnownSettings) {
   EXPECT_TRUE(empty.config->key_rate_limits.empty());
 }
 
+TEST_F(ConfigTest, AnApiKeyMayBeLimitedToModelsThereAre) {
+  const Config config = load_ok(R"(api_keys:
+  - k1
+  - {key: k2, models: [a, b-alias]}
+models:
+  a: {command: [fake-server]}
+  b: {command: [fake-server], aliases: [b-alias]}
+)");
+  ASSERT_EQ(config.key_models.size(), 1u);
+  EXPECT_EQ(config.key_models.at("k2").item, 1u);
+  EXPECT_THAT(config.key_models.at("k2").models, ElementsAre("a", "b-alias"));
+
+  // Messages name the key by its place, never by its value.
+  EXPECT_THAT(load("api_keys: [{key: secret, models: [a, c]}]\nmodels: {a: {command: "
+                   "[fake-server]}}\n")
+                  .errors,
+              ElementsAre(diagnostic(1, 38,
+                                     "api_keys.0.models.1 'c' is not a model or an alias "
+                                     "of one")));
+  EXPECT_THAT(load("api_keys: [{key: secret, models: []}]\nmodels: {}\n").errors,
+              ElementsAre(diagnostic(1, 34, "api_keys.0.models is empty")));
+  EXPECT_THAT(load("api_keys: [{key: secret, models: a}]\nmodels: {}\n").errors,
+              ElementsAre(diagnostic(1, 34, "expected a list of strings")));
+}
+
 TEST_F(ConfigTest, BrokenYamlIsOneDiagnosticWithItsPlace) {
   const LoadResult result = load("models:\n  a: [1, 2\nlisten: x\n");
   EXPECT_FALSE(result.config);
