@@ -63,8 +63,9 @@ class Validator {
     for (std::size_t i = 0; i < config_.models.size(); ++i) check_model(i);
     check_names_and_aliases();
     check_groups();
-    check_fallbacks();
-    check_key_models();
+    const auto by_name = models_by_name();
+    check_fallbacks(by_name);
+    check_key_models(by_name);
     check_worker_binary();
   }
 
@@ -276,8 +277,7 @@ class Validator {
 
   // Each fallback is another model, of the same type, named once; one that lacks an input the
   // model takes is allowed (it gets the requests without it) but worth a word.
-  void check_fallbacks() {
-    const auto by_name = models_by_name();
+  void check_fallbacks(const std::map<std::string_view, std::size_t>& by_name) {
     for (std::size_t i = 0; i < config_.models.size(); ++i) {
       const ModelConfig& model = config_.models[i];
       std::map<std::size_t, std::size_t> seen;  // model index -> its first place in the list
@@ -317,8 +317,7 @@ class Validator {
   }
 
   // A key limited to some models names models there are, and at least one.
-  void check_key_models() {
-    const auto by_name = models_by_name();
+  void check_key_models(const std::map<std::string_view, std::size_t>& by_name) {
     for (const auto& [key, scope] : config_.key_models) {
       const std::string item = "api_keys." + std::to_string(scope.item);
       if (scope.models.empty()) {

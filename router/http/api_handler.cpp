@@ -115,7 +115,7 @@ void admit(RouterContext& context, const Request& request, const Connection& con
   throw error;
 }
 
-// The answer to /v1/models or /v1/models/{id}.
+// The answer to /v1/models or /v1/models/{id}: the models the request's key may use.
 std::string models_body(const Request& request, std::string_view path,
                         const RouterContext& context) {
   if (request.method() != bhttp::verb::get) {
@@ -139,10 +139,10 @@ std::string models_body(const Request& request, std::string_view path,
   return nlohmann::json{{"object", "list"}, {"data", std::move(data)}}.dump();
 }
 
-// The model a request to an inference endpoint names, checked for the endpoint's type and
-// inputs, with the body renamed for a model that sets upstream_model; or the model of an
-// /upstream/ path, with what to ask its worker for in `upstream_target`. Its name goes into
-// `model_name` as soon as it is known, for the log and the metrics.
+// The model a request to an inference endpoint names (one its key may use), checked for the
+// endpoint's type and inputs, with the body renamed for a model that sets upstream_model; or
+// the model of an /upstream/ path, with what to ask its worker for in `upstream_target`. Its
+// name goes into `model_name` as soon as it is known, for the log and the metrics.
 registry::SupervisorPtr target_model(Request& request, std::string_view path,
                                      const RouterContext& context, std::string& model_name,
                                      std::string_view& upstream_target) {
