@@ -152,7 +152,8 @@ std::optional<std::vector<MultipartPart>> parse_multipart(std::string_view body,
       fail(error, "a multipart part's headers do not end");
       return std::nullopt;
     }
-    if (!parse_part_headers(body.substr(pos, headers_end - pos), part, error)) return std::nullopt;
+    part.headers = body.substr(pos, headers_end - pos);
+    if (!parse_part_headers(part.headers, part, error)) return std::nullopt;
     const std::size_t data_start = headers_end + 4;
     const std::size_t data_end = body.find(delimiter, data_start);
     if (data_end == std::string_view::npos) {

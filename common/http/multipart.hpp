@@ -13,6 +13,7 @@ struct MultipartPart {
   std::string name;          // Content-Disposition's name
   std::string filename;      // its filename, empty when absent
   std::string content_type;  // the part's Content-Type, empty when absent
+  std::string_view headers;  // the part's header lines without the blank line, a view
   std::string_view data;     // the part's bytes, a view into the body
 };
 

@@ -78,9 +78,9 @@ bool ModelConfig::same_settings(const ModelConfig& other) const {
   // Every field but `line`; a field added to ModelConfig must be added here too.
   const auto settings = [](const ModelConfig& m) {
     return std::tie(m.name, m.type, m.source, m.engine, m.command, m.url, m.model_path,
-                    m.upstream_model, m.args, m.aliases, m.env, m.inputs, m.health, m.restart,
-                    m.stop_timeout, m.queue_timeout, m.max_in_flight, m.on_demand, m.unload_after,
-                    m.group, m.fallbacks);
+                    m.upstream_model, m.args, m.params, m.aliases, m.env, m.inputs, m.health,
+                    m.restart, m.stop_timeout, m.queue_timeout, m.max_in_flight, m.on_demand,
+                    m.unload_after, m.group, m.fallbacks);
   };
   return settings(*this) == settings(other);
 }

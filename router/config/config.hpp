@@ -54,6 +54,17 @@ struct RestartConfig {
   bool operator==(const RestartConfig&) const = default;
 };
 
+// What the router changes in a request's body before the worker sees it (the model's `params`):
+// `strip` goes first, then `overrides` replace whatever the client sent, then `defaults` fill in
+// what is still missing. Top-level fields of a JSON body, fields of a multipart form.
+struct RequestParams {
+  nlohmann::json defaults = nlohmann::json::object();
+  nlohmann::json overrides = nlohmann::json::object();
+  std::vector<std::string> strip;
+  bool empty() const { return defaults.empty() && overrides.empty() && strip.empty(); }
+  bool operator==(const RequestParams&) const = default;
+};
+
 // Exactly one of engine / command / url is set, which decides how the worker comes to be.
 enum class Source { engine, command, url };
 std::string_view to_string(Source source);
@@ -70,6 +81,7 @@ struct ModelConfig {
   // alias the client sent; empty: the body is sent as it came.
   std::string upstream_model;
   nlohmann::json args = nlohmann::json::object();  // engine options, passed as --arg key=value
+  RequestParams params;
   std::vector<std::string> aliases;
   std::map<std::string, std::string> env;
   std::vector<Input> inputs{Input::text};

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "router/config/address.hpp"
+#include "router/config/params_reader.hpp"
 
 namespace switchyard::config {
 namespace {
@@ -248,6 +249,10 @@ std::vector<YamlReader::Key> model_keys(YamlReader& r, ModelConfig& m, PlaceTabl
       {"model", non_empty_into(m.model_path)},
       {"upstream_model", non_empty_into(m.upstream_model)},
       {"args", [&r, &m](const YAML::Node& n) { read_args(r, n, m); }},
+      {"params",
+       [&r, &m, &places, prefix, owner](const YAML::Node& n) {
+         read_params(r, n, m.params, places, prefix + "params.", owner);
+       }},
       {"aliases", [&r, &m, &places, prefix](
                       const YAML::Node& n) { read_aliases(r, n, m, places, prefix + "aliases"); }},
       {"fallbacks",

@@ -16,6 +16,7 @@
 #include "router/http/request_origin.hpp"
 #include "router/http/response.hpp"
 #include "router/http/routes.hpp"
+#include "router/http/upstream_body.hpp"
 #include "router/proxy/client_watch.hpp"
 #include "router/proxy/relay.hpp"
 
@@ -140,7 +141,7 @@ std::string models_body(const Request& request, std::string_view path,
 }
 
 // The model a request to an inference endpoint names (one its key may use), checked for the
-// endpoint's type and inputs, with the body renamed for a model that sets upstream_model; or
+// endpoint's type and inputs; or
 // the model of an /upstream/ path, with what to ask its worker for in `upstream_target`. Its
 // name goes into `model_name` as soon as it is known, for the log and the metrics.
 registry::SupervisorPtr target_model(Request& request, std::string_view path,
@@ -171,9 +172,6 @@ registry::SupervisorPtr target_model(Request& request, std::string_view path,
       throw *error;
     }
   }
-  if (const std::string& upstream = model->config().upstream_model; !upstream.empty()) {
-    rename_model(request.body(), model_request, upstream, route->body);
-  }
   return model;
 }
 
@@ -196,13 +194,14 @@ registry::SupervisorPtr take_fallback(FallbackState& fallback, const ApiError& e
 }
 
 // Sends the request to the worker of `model`, which may take it now, and relays the answer. The
-// answer's status counts towards the model's failed requests, and so does the router's own 502
-// or 504 (thrown) for a worker that broke off or stayed silent: a server that answers its
-// health checks and drops every request is taken out all the same.
+// body is the client's as the model wants it (its params, the name its worker knows; see
+// upstream_body.hpp). The answer's status counts towards the model's failed requests, and so
+// does the router's own 502 or 504 (thrown) for a worker that broke off or stayed silent: a
+// server that answers its health checks and drops every request is taken out all the same.
 asio::awaitable<proxy::RelayResult> relay_to(supervisor::Supervisor& model, Request& request,
                                              Connection& connection, proxy::ClientWatch& watch,
                                              RouterContext& context, std::string_view request_id,
-                                             std::string_view upstream_target) {
+                                             std::string_view upstream_target, bool is_fallback) {
   model.request_started();
   struct InFlight {
     supervisor::Supervisor& model;
@@ -215,6 +214,8 @@ asio::awaitable<proxy::RelayResult> relay_to(supervisor::Supervisor& model, Requ
   options.target = upstream_target;
   options.client_address = connection.remote_address;
   options.idle_timeout = context.config->limits.stream_idle_timeout;
+  const std::optional<std::string> body = upstream_body(request, model.config(), is_fallback);
+  if (body) options.body = *body;
   const proxy::UpstreamKey key{model.config().name, model.generation(), upstream.host,
                                upstream.port};
   proxy::RelayResult result;
@@ -311,8 +312,9 @@ asio::awaitable<bool> ApiHandler::handle(Request& request, Connection& connectio
           client_gone = !model;
         }
         if (!client_gone) {
-          const proxy::RelayResult result = co_await relay_to(
-              *model, request, connection, watch, context_, request_id, upstream_target);
+          const proxy::RelayResult result =
+              co_await relay_to(*model, request, connection, watch, context_, request_id,
+                                upstream_target, fallback != nullptr);
           status = result.status;
           bytes = result.bytes;
           client_gone = result.client_gone;

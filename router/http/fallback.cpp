@@ -9,8 +9,8 @@ bool another_model_may_take(const ApiError& error) {
          error.kind == ErrorKind::gateway_timeout;
 }
 
-registry::SupervisorPtr next_fallback(FallbackState& state, Request& request, const Route& route,
-                                      const registry::Registry& registry) {
+registry::SupervisorPtr next_fallback(FallbackState& state, const Request& request,
+                                      const Route& route, const registry::Registry& registry) {
   const std::vector<std::string>& fallbacks = state.asked->config().fallbacks;
   while (state.next < fallbacks.size()) {
     auto model = registry.find(fallbacks[state.next++]);
@@ -23,8 +23,6 @@ registry::SupervisorPtr next_fallback(FallbackState& state, Request& request, co
     if (route.path == "/v1/chat/completions" && check_chat_inputs(config, named.message_inputs)) {
       continue;
     }
-    const std::string& name = config.upstream_model.empty() ? config.name : config.upstream_model;
-    rename_model(request.body(), named, name, route.body);
     return model;
   }
   return nullptr;

@@ -26,10 +26,9 @@ struct FallbackState {
 bool another_model_may_take(const ApiError& error);
 
 // The next of the asked model's fallbacks that can take `request`: one that still exists, serves
-// `route` and, for a chat request, takes the inputs its messages carry. The body's `model` is
-// renamed for it (its upstream_model, else its name), so that the worker, and the answer, name
-// the model that serves it. nullptr when the list is used up.
-registry::SupervisorPtr next_fallback(FallbackState& state, Request& request, const Route& route,
-                                      const registry::Registry& registry);
+// `route` and, for a chat request, takes the inputs its messages carry. nullptr when the list is
+// used up. (Its worker is sent the body named for it: see upstream_body.hpp.)
+registry::SupervisorPtr next_fallback(FallbackState& state, const Request& request,
+                                      const Route& route, const registry::Registry& registry);
 
 }  // namespace switchyard::http

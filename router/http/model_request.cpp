@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <nlohmann/json.hpp>
 
 #include "common/http/multipart.hpp"
 #include "router/http/json_scan.hpp"
@@ -20,7 +19,6 @@ class BodyScan : public JsonEvents {
   bool root_is_object = false;
   Model model = Model::missing;
   std::string model_name;
-  std::string_view model_raw;  // the last top-level model string, a slice of the body
   std::vector<config::Input> message_inputs;
 
   void start_object() override {
@@ -58,7 +56,6 @@ class BodyScan : public JsonEvents {
     if (at(Role::root, Key::model)) {
       model = value.raw.empty() ? Model::not_a_name : Model::name;
       model_name = value.decode();
-      model_raw = value.raw;
     }
     if (at(Role::part, Key::type)) {
       if (value.equals("image_url")) message_inputs.push_back(config::Input::image);
@@ -109,8 +106,6 @@ ModelRequest parse_model_request(const Request& request, const Route& route) {
                      "model");
     }
     result.model = std::string(model->data);
-    result.model_at = static_cast<std::size_t>(model->data.data() - request.body().data());
-    result.model_size = model->data.size();
     return result;
   }
   BodyScan scan;
@@ -135,20 +130,8 @@ ModelRequest parse_model_request(const Request& request, const Route& route) {
     throw ApiError(ErrorKind::invalid_request, "'model' must be a non-empty string", "model");
   }
   result.model = std::move(scan.model_name);
-  result.model_at = static_cast<std::size_t>(scan.model_raw.data() - request.body().data());
-  result.model_size = scan.model_raw.size();
   result.message_inputs = std::move(scan.message_inputs);
   return result;
-}
-
-void rename_model(std::string& body, const ModelRequest& named, std::string_view name,
-                  BodyKind body_kind) {
-  std::string replacement(name);
-  if (body_kind == BodyKind::json) {
-    replacement = nlohmann::json(replacement).dump();  // quoted and escaped
-    replacement = replacement.substr(1, replacement.size() - 2);
-  }
-  body.replace(named.model_at, named.model_size, replacement);
 }
 
 std::optional<ApiError> check_chat_inputs(const config::ModelConfig& model,

@@ -14,10 +14,6 @@ namespace switchyard::http {
 
 struct ModelRequest {
   std::string model;
-  // Where the model's value lies in the body: the bytes between the JSON string's quotes, or
-  // the multipart field's data.
-  std::size_t model_at = 0;
-  std::size_t model_size = 0;
   // The inputs that parts of chat messages (messages[].content[].type) need: image for
   // `image_url`, audio for `input_audio`. Empty for multipart requests.
   std::vector<config::Input> message_inputs;
@@ -27,11 +23,6 @@ struct ModelRequest {
 // body is scanned, not built into a document: the router needs two facts of it, and every
 // proxied request pays for the scan.
 ModelRequest parse_model_request(const Request& request, const Route& route);
-
-// Puts `name` in place of the model the body named (upstream_model), JSON-escaped in a JSON
-// body. The relay sends Content-Length from the body, so it follows the new size.
-void rename_model(std::string& body, const ModelRequest& named, std::string_view name,
-                  BodyKind body_kind);
 
 // For chat requests: 400 when a message has an image or audio part the model does not accept.
 std::optional<ApiError> check_chat_inputs(const config::ModelConfig& model,

@@ -81,7 +81,7 @@ void upstream_request_head(std::string& head, const http::Request& request,
   head.append("\r\nX-Request-Id: "sv).append(options.request_id);
   head.append("\r\nX-Forwarded-For: "sv).append(options.client_address);
   head.append("\r\nContent-Length: "sv);
-  append_decimal(head, request.body().size());
+  append_decimal(head, options.body.value_or(request.body()).size());
   head.append("\r\n\r\n"sv);
 }
 
@@ -240,9 +240,9 @@ asio::awaitable<RelayResult> relay(const http::Request& request, http::Connectio
       result.client_gone = true;
       co_return result;
     }
-    error_code ec = timed_out(co_await http::write_all(stream.socket(), upstream->deadline,
-                                                       kWriteTimeout,
-                                                       const_buffers(head, request.body())));
+    error_code ec = timed_out(
+        co_await http::write_all(stream.socket(), upstream->deadline, kWriteTimeout,
+                                 const_buffers(head, options.body.value_or(request.body()))));
     if (!ec) upstream->deadline.expires_after(options.idle_timeout);
     // An interim answer (1xx, such as 103 Early Hints) comes before the real one on the same
     // connection. It is dropped, not forwarded: clients of this API have no use for it, and an

@@ -7,6 +7,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,8 @@ struct RelayOptions {
   std::string_view base_path;  // prefix for the target (url: models with a path)
   std::string_view target;     // what the worker is asked for; the client's target when empty
   std::string_view client_address;
+  // What the worker is sent when it is not the client's body (see upstream_body.hpp).
+  std::optional<std::string_view> body;
   // No total timeout: a stream may run for hours. Only silence this long ends it.
   std::chrono::milliseconds idle_timeout{300'000};
 };

@@ -302,19 +302,29 @@ class Worker {
     };
     const bool has_model = body.is_object() && body.contains("model");
     json form_model = nullptr;  // the `model` field of a multipart body
+    json form_fields = nullptr;  // its text fields, in order, as "name=value"
     const auto form = ::switchyard::http::parse_multipart(
         request.body(), request[http::field::content_type], nullptr);
     if (form) {
       if (const auto* part = ::switchyard::http::find_part(*form, "model")) {
         form_model = std::string(part->data);
       }
+      form_fields = json::array();
+      for (const auto& part : *form) {
+        if (part.filename.empty()) form_fields.push_back(part.name + "=" + std::string(part.data));
+      }
     }
+    // The body as the worker got it, for tests of what the router changes; not a large one.
+    constexpr std::size_t kMostBodyEchoed = 64 * 1024;
+    const bool echo_body = has_model && request.body().size() <= kMostBodyEchoed;
     return {{"worker", options_.name},
             {"pid", ::getpid()},
             {"method", std::string(request.method_string())},
             {"path", std::string(request.target())},
             {"model", has_model ? body["model"] : json(nullptr)},
             {"form_model", form_model},
+            {"form_fields", std::move(form_fields)},
+            {"body", echo_body ? body : json(nullptr)},
             {"body_bytes", request.body().size()},
             {"authorization", header_or_null("Authorization")},
             {"x_request_id", header_or_null("X-Request-Id")},

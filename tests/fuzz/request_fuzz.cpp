@@ -20,6 +20,7 @@
 #include "router/http/model_request.hpp"
 #include "router/http/request_origin.hpp"
 #include "router/http/routes.hpp"
+#include "router/http/upstream_body.hpp"
 
 namespace {
 
@@ -50,6 +51,20 @@ bool read_one(RequestParser& parser, std::string& pending, std::string_view& res
   }
 }
 
+// A model whose worker knows it by a name that needs escaping, with params of every kind.
+const config::ModelConfig& renaming_model() {
+  static const config::ModelConfig model = [] {
+    config::ModelConfig m;
+    m.name = "m";
+    m.upstream_model = "org/\"renamed\"";
+    m.params.defaults = {{"temperature", 0.5}, {"stop", {"\n", "}"}}};
+    m.params.overrides = {{"stream", true}, {"response_format", {{"type", "json_object"}}}};
+    m.params.strip = {"user", "messages"};
+    return m;
+  }();
+  return model;
+}
+
 void decide(const Request& request) {
   const std::vector<std::string> keys{"key-1", "key-2"};
   const std::vector<std::string> hosts{"router.lan"};
@@ -73,10 +88,10 @@ void decide(const Request& request) {
     const ModelRequest model = parse_model_request(request, *route);
     config::ModelConfig text_only;
     check_chat_inputs(text_only, model.message_inputs);
-    // upstream_model: the renamed body must still parse, and name the new model.
-    Request renamed = request;
-    rename_model(renamed.body(), model, "org/\"renamed\"", route->body);
-    if (parse_model_request(renamed, *route).model != "org/\"renamed\"") __builtin_trap();
+    // upstream_model and params: the body sent on must still parse, and name the new model.
+    Request sent = request;
+    sent.body() = upstream_body(request, renaming_model(), false).value();
+    if (parse_model_request(sent, *route).model != "org/\"renamed\"") __builtin_trap();
   } catch (const ApiError&) {
   }
 }

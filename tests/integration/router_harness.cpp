@@ -255,6 +255,24 @@ std::string RawConnection::read_until_closed(std::chrono::milliseconds timeout, 
   }
 }
 
+std::string multipart(const std::vector<std::pair<std::string, std::string>>& fields,
+                      std::string_view file_bytes) {
+  std::string body;
+  for (const auto& [name, value] : fields) {
+    body += "--" + std::string(kMultipartBoundary) + "\r\nContent-Disposition: form-data; name=\"" +
+            name + "\"\r\n\r\n" + value + "\r\n";
+  }
+  body += "--" + std::string(kMultipartBoundary) +
+          "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n"
+          "Content-Type: audio/wav\r\n\r\n" +
+          std::string(file_bytes) + "\r\n--" + std::string(kMultipartBoundary) + "--\r\n";
+  return body;
+}
+
+Headers multipart_headers() {
+  return {{"Content-Type", "multipart/form-data; boundary=" + std::string(kMultipartBoundary)}};
+}
+
 void RawConnection::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;

@@ -121,6 +121,13 @@ class TestRouter {
   std::unique_ptr<RouterProcess> router_;
 };
 
+// A multipart/form-data body with text `fields` and an audio file upload of `file_bytes`, and
+// the Content-Type that goes with it.
+inline constexpr std::string_view kMultipartBoundary = "switchyard-boundary-42";
+std::string multipart(const std::vector<std::pair<std::string, std::string>>& fields,
+                      std::string_view file_bytes);
+Headers multipart_headers();
+
 // A bare client socket to 127.0.0.1, for exchanges the other helpers cannot express: send a
 // request, let the test look at the server side, then hang up.
 class RawConnection {

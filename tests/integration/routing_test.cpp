@@ -15,26 +15,6 @@ std::string models() {
          model_yaml("img", {}, "type: image") + model_yaml("aud", {}, "type: audio");
 }
 
-constexpr std::string_view kBoundary = "switchyard-boundary-42";
-
-std::string multipart(const std::vector<std::pair<std::string, std::string>>& fields,
-                      std::string_view file_bytes) {
-  std::string body;
-  for (const auto& [name, value] : fields) {
-    body += "--" + std::string(kBoundary) + "\r\nContent-Disposition: form-data; name=\"" + name +
-            "\"\r\n\r\n" + value + "\r\n";
-  }
-  body += "--" + std::string(kBoundary) +
-          "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n"
-          "Content-Type: audio/wav\r\n\r\n" +
-          std::string(file_bytes) + "\r\n--" + std::string(kBoundary) + "--\r\n";
-  return body;
-}
-
-Headers multipart_headers() {
-  return {{"Content-Type", "multipart/form-data; boundary=" + std::string(kBoundary)}};
-}
-
 class RoutingTest : public ::testing::Test {
  protected:
   TestRouter router_{models()};
@@ -197,7 +177,7 @@ TEST_F(RoutingTest, RequestsWithoutAUsableModelFieldAre400AndReachNoWorker) {
       {"multipart without model", "/v1/audio/transcriptions", multipart({}, "RIFF...."),
        multipart_headers(), "'model'"},
       {"multipart without closing boundary", "/v1/audio/transcriptions",
-       "--" + std::string(kBoundary) +
+       "--" + std::string(kMultipartBoundary) +
            "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\naud\r\n",
        multipart_headers(), "multipart"},
       {"multipart without boundary",
@@ -227,12 +207,12 @@ TEST_F(RoutingTest, RequestsWithoutAUsableModelFieldAre400AndReachNoWorker) {
 TEST_F(RoutingTest, MultipartTranscriptionRoutesByItsModelField) {
   const std::string audio(5000, '\x01');
   // The model field after the file, as some clients send it.
-  std::string body = "--" + std::string(kBoundary) +
+  std::string body = "--" + std::string(kMultipartBoundary) +
                      "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n"
                      "Content-Type: audio/wav\r\n\r\n" +
-                     audio + "\r\n--" + std::string(kBoundary) +
+                     audio + "\r\n--" + std::string(kMultipartBoundary) +
                      "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\naud\r\n--" +
-                     std::string(kBoundary) + "--\r\n";
+                     std::string(kMultipartBoundary) + "--\r\n";
   const HttpResponse response =
       http_request(router_.port(), "POST", "/v1/audio/transcriptions", body, multipart_headers());
   ASSERT_EQ(response.status, 200) << response.body;

@@ -56,6 +56,9 @@ TEST(SameSettings, IgnoresOnlyTheLine) {
   EXPECT_TRUE(differs([](ModelConfig& m) { m.model_path = "/m"; }));
   EXPECT_TRUE(differs([](ModelConfig& m) { m.upstream_model = "org/m"; }));
   EXPECT_TRUE(differs([](ModelConfig& m) { m.args["lora"] = {{{"scale", 0.5}}}; }));
+  EXPECT_TRUE(differs([](ModelConfig& m) { m.params.defaults["n"] = 1; }));
+  EXPECT_TRUE(differs([](ModelConfig& m) { m.params.overrides["n"] = 1; }));
+  EXPECT_TRUE(differs([](ModelConfig& m) { m.params.strip = {"n"}; }));
   EXPECT_TRUE(differs([](ModelConfig& m) { m.aliases = {"x"}; }));
   EXPECT_TRUE(differs([](ModelConfig& m) { m.env["A"] = "1"; }));
   EXPECT_TRUE(differs([](ModelConfig& m) { m.inputs.push_back(Input::image); }));

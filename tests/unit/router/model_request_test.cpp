@@ -227,35 +227,6 @@ const json kAudioPart = {{"type", "input_audio"},
                          {"input_audio", {{"data", "AAAA"}, {"format", "wav"}}}};
 const json kTextPart = {{"type", "text"}, {"text", "what is this?"}};
 
-// ---------------------------------------------------------------------------------------------
-// rename_model: upstream_model
-
-TEST(RenameModel, JsonBodyGetsTheNewNameEscapedAndTheRestUntouched) {
-  Request request = json_request(R"({"stream":true, "model" : "gpt-\u0034o","n":1})");
-  const auto named = parse_model_request(request, chat());
-  rename_model(request.body(), named, R"(org/"served" \ 7b)", BodyKind::json);
-  EXPECT_EQ(request.body(), R"({"stream":true, "model" : "org/\"served\" \\ 7b","n":1})");
-  EXPECT_EQ(json::parse(request.body())["model"], R"(org/"served" \ 7b)");
-}
-
-TEST(RenameModel, TheLastOfDuplicateModelKeysIsTheOneRenamed) {
-  Request request = json_request(R"({"model":"a","model":"b"})");
-  rename_model(request.body(), parse_model_request(request, chat()), "served", BodyKind::json);
-  EXPECT_EQ(request.body(), R"({"model":"a","model":"served"})");
-  EXPECT_EQ(json::parse(request.body())["model"], "served") << "as a document reads it";
-}
-
-TEST(RenameModel, MultipartFieldGetsTheNewNameAndTheOtherPartsStay) {
-  const std::string file = form("file", "RIFF....WAVE");
-  Request request = multipart_request(file + form("model", "whisper-1") + form("language", "en") +
-                                      "--b0undary--\r\n");
-  const auto named = parse_model_request(request, transcriptions());
-  rename_model(request.body(), named, "Systran/faster-whisper-small", BodyKind::multipart);
-  EXPECT_EQ(request.body(), file + form("model", "Systran/faster-whisper-small") +
-                                form("language", "en") + "--b0undary--\r\n");
-  EXPECT_EQ(parse_model_request(request, transcriptions()).model, "Systran/faster-whisper-small");
-}
-
 TEST(CheckChatInputs, ImageRefusedForATextOnlyModel) {
   const auto error = check_body(text_model({config::Input::text}),
                                        chat_with_parts({kTextPart, kImagePart}));
