@@ -218,13 +218,16 @@ asio::awaitable<admin::ReloadOutcome> App::reload() {
     context_.pool.forget(name);
     start_model(*config.find_model(name), std::move(old_model));
   }
+  for (const auto& name : outcome.plan.updated) {
+    context_.registry.update_request_settings(*config.find_model(name));
+  }
   for (const auto& name : outcome.plan.added) start_model(*config.find_model(name), nullptr);
   std::vector<std::string> order;
   for (const auto& model : config.models) order.push_back(model.name);
   context_.registry.reorder(order);
-  spdlog::info("reloaded: {} added, {} removed, {} changed, {} unchanged",
-               outcome.plan.added.size(), outcome.plan.removed.size(),
-               outcome.plan.changed.size(), outcome.plan.unchanged.size());
+  spdlog::info("reloaded: {} added, {} removed, {} changed, {} updated in place, {} unchanged",
+               outcome.plan.added.size(), outcome.plan.removed.size(), outcome.plan.changed.size(),
+               outcome.plan.updated.size(), outcome.plan.unchanged.size());
   systemd::notify_ready();
   co_return outcome;
 }

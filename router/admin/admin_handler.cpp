@@ -167,11 +167,10 @@ asio::awaitable<bool> AdminHandler::handle(http::Request& request, http::Connect
         body["error"]["details"] = outcome.errors;
         co_return co_await reply(400, body) && keep_alive;
       }
-      const nlohmann::json body = {{"added", outcome.plan.added},
-                                   {"removed", outcome.plan.removed},
-                                   {"changed", outcome.plan.changed},
-                                   {"unchanged", outcome.plan.unchanged},
-                                   {"warnings", outcome.warnings}};
+      const nlohmann::json body = {
+          {"added", outcome.plan.added},         {"removed", outcome.plan.removed},
+          {"changed", outcome.plan.changed},     {"updated", outcome.plan.updated},
+          {"unchanged", outcome.plan.unchanged}, {"warnings", outcome.warnings}};
       co_return co_await reply(200, body) && keep_alive;
     }
 

@@ -74,15 +74,38 @@ std::string_view to_string(Source source) {
   return "unknown";
 }
 
+namespace {
+
+// Every field of ModelConfig but `line` is in exactly one of these two lists; a field added to
+// ModelConfig must be added to one of them.
+
+// What the worker is started with, and what the supervisor keeps state for.
+template <class Model>
+auto worker_settings(Model& m) {
+  return std::tie(m.name, m.type, m.source, m.engine, m.command, m.url, m.model_path, m.args, m.env,
+                  m.health, m.restart, m.stop_timeout, m.max_in_flight, m.on_demand, m.unload_after,
+                  m.group);
+}
+
+// What a request reads from its model while it is routed, each time it needs it.
+template <class Model>
+auto request_settings(Model& m) {
+  return std::tie(m.upstream_model, m.params, m.aliases, m.inputs, m.queue_timeout, m.fallbacks);
+}
+
+}  // namespace
+
+bool ModelConfig::same_worker(const ModelConfig& other) const {
+  return worker_settings(*this) == worker_settings(other);
+}
+
 bool ModelConfig::same_settings(const ModelConfig& other) const {
-  // Every field but `line`; a field added to ModelConfig must be added here too.
-  const auto settings = [](const ModelConfig& m) {
-    return std::tie(m.name, m.type, m.source, m.engine, m.command, m.url, m.model_path,
-                    m.upstream_model, m.args, m.params, m.aliases, m.env, m.inputs, m.health,
-                    m.restart, m.stop_timeout, m.queue_timeout, m.max_in_flight, m.on_demand,
-                    m.unload_after, m.group, m.fallbacks);
-  };
-  return settings(*this) == settings(other);
+  return same_worker(other) && request_settings(*this) == request_settings(other);
+}
+
+void ModelConfig::take_request_settings(const ModelConfig& from) {
+  request_settings(*this) = request_settings(from);
+  line = from.line;
 }
 
 std::uint64_t BodyLimits::for_type(ModelType type) const {

@@ -107,6 +107,11 @@ struct ModelConfig {
 
   // Equality ignores `line`: moving a model within the file is not a change.
   bool same_settings(const ModelConfig& other) const;
+  // The same but for the settings each request reads as it is routed (upstream_model, params,
+  // aliases, inputs, queue_timeout, fallbacks): the running worker can stay.
+  bool same_worker(const ModelConfig& other) const;
+  // Copies those settings (and `line`) from `from`.
+  void take_request_settings(const ModelConfig& from);
 };
 
 struct BodyLimits {

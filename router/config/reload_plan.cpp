@@ -58,6 +58,8 @@ ReloadPlan plan_reload(const Config& live, const Config& next) {
       plan.added.push_back(model.name);
     } else if (running->same_settings(model)) {
       plan.unchanged.push_back(model.name);
+    } else if (running->same_worker(model)) {
+      plan.updated.push_back(model.name);
     } else {
       plan.changed.push_back(model.name);
     }

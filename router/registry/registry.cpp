@@ -37,6 +37,13 @@ SupervisorPtr Registry::remove(std::string_view name) {
   return removed;
 }
 
+void Registry::update_request_settings(const config::ModelConfig& next) {
+  for (const auto& model : models_) {
+    if (model->config().name == next.name) model->update_request_settings(next);
+  }
+  rebuild_index();
+}
+
 void Registry::reorder(const std::vector<std::string>& names) {
   std::vector<SupervisorPtr> ordered;
   for (const auto& name : names) {

@@ -24,6 +24,9 @@ class Registry {
   // Adds or replaces the model of the same name (keeping its place in the order).
   void put(SupervisorPtr model);
   SupervisorPtr remove(std::string_view name);
+  // Gives the running model of `next`'s name the settings each request reads (a reload that
+  // changed only those); its aliases are found by their new names at once.
+  void update_request_settings(const config::ModelConfig& next);
   // Puts models in the order of `names`; unknown names are ignored, models not named follow.
   void reorder(const std::vector<std::string>& names);
 

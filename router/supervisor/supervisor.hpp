@@ -113,6 +113,12 @@ class Supervisor {
   boost::asio::awaitable<void> shutdown();
 
   const config::ModelConfig& config() const { return model_; }
+  // A reload changed only settings each request reads afresh (ModelConfig::same_worker): the
+  // worker keeps running. Requests read them between their waits, never across one, so one in
+  // flight sees either the old settings or the new at each step.
+  void update_request_settings(const config::ModelConfig& next) {
+    model_.take_request_settings(next);
+  }
   ModelState state() const { return state_; }
   // False once an operator stopped the model, or its restart policy let it stay down: nothing
   // will bring it back by itself, so a request need not wait for it. True during a restart and

@@ -1,6 +1,7 @@
 // A model's `params` (LocalAI's model parameters, llama-swap's filters): the worker gets the
 // client's body with the model's defaults filled in, its overrides set and its stripped fields
-// gone; a fallback gets the client's body with its own params, never the first model's.
+// gone; a fallback gets the client's body with its own params, never the first model's. A reload
+// that changes only such per-request settings keeps the worker.
 #include <gtest/gtest.h>
 
 #include "tests/integration/router_harness.hpp"
@@ -73,6 +74,24 @@ params:
       answer.json()["form_fields"],
       json({"model=Systran/faster-whisper-small", "temperature=0.4", "response_format=verbose_json",
             "timestamp_granularities[]=word", "timestamp_granularities[]=segment", "language=en"}));
+}
+
+TEST(RequestParamsTest, AReloadThatRetunesAModelKeepsItsWorker) {
+  TestRouter router(model_yaml("tuned", {}, "aliases: [old-name]\nparams: {defaults: {n: 1}}"));
+  const int pid = router.wait_ready("tuned")["pid"];
+
+  router.rewrite_config(model_yaml("tuned", {}, "aliases: [new-name]\nparams: {defaults: {n: 2}}"));
+  const HttpResponse reload = admin_post(router.admin_port(), "/admin/reload");
+  ASSERT_EQ(reload.status, 200) << reload.body;
+  EXPECT_EQ(reload.json()["updated"], json({"tuned"}));
+  EXPECT_EQ(reload.json()["changed"], json::array());
+
+  const HttpResponse answer = router.chat("new-name");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(answer.json()["body"], json({{"model", "new-name"}, {"n", 2}}));
+  EXPECT_EQ(answer.json()["pid"], pid) << "the same worker";
+  EXPECT_EQ(router.chat("old-name").status, 404);
+  EXPECT_EQ(router.model_status("tuned").value()["pid"], pid);
 }
 
 }  // namespace

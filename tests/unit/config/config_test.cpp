@@ -74,6 +74,38 @@ TEST(SameSettings, IgnoresOnlyTheLine) {
   EXPECT_TRUE(differs([](ModelConfig& m) { m.name = "n"; }));
 }
 
+TEST(SameSettings, OnlySettingsReadPerRequestLeaveTheSameWorker) {
+  ModelConfig a;
+  a.name = "m";
+  const auto same_worker = [&](auto change) {
+    ModelConfig c = a;
+    change(c);
+    EXPECT_FALSE(a.same_settings(c));
+    return a.same_worker(c);
+  };
+  EXPECT_TRUE(same_worker([](ModelConfig& m) { m.upstream_model = "org/m"; }));
+  EXPECT_TRUE(same_worker([](ModelConfig& m) { m.params.strip = {"n"}; }));
+  EXPECT_TRUE(same_worker([](ModelConfig& m) { m.aliases = {"x"}; }));
+  EXPECT_TRUE(same_worker([](ModelConfig& m) { m.inputs.push_back(Input::image); }));
+  EXPECT_TRUE(same_worker([](ModelConfig& m) { m.queue_timeout = std::chrono::seconds(1); }));
+  EXPECT_TRUE(same_worker([](ModelConfig& m) { m.fallbacks = {"small"}; }));
+  EXPECT_FALSE(same_worker([](ModelConfig& m) { m.args["ctx_size"] = 1; }));
+  EXPECT_FALSE(same_worker([](ModelConfig& m) { m.env["A"] = "1"; }));
+  EXPECT_FALSE(same_worker([](ModelConfig& m) { m.max_in_flight = 2; }));
+  EXPECT_FALSE(same_worker([](ModelConfig& m) { m.health.max_failed_requests = 1; }));
+
+  ModelConfig next = a;
+  next.params.defaults["n"] = 1;
+  next.aliases = {"x"};
+  next.env["A"] = "1";
+  next.line = 9;
+  a.take_request_settings(next);
+  EXPECT_EQ(a.params, next.params);
+  EXPECT_EQ(a.aliases, next.aliases);
+  EXPECT_EQ(a.line, 9);
+  EXPECT_TRUE(a.env.empty()) << "a worker setting is not taken";
+}
+
 TEST(BodyLimits, ForType) {
   const BodyLimits limits{1, 2, 3};
   EXPECT_EQ(limits.for_type(ModelType::text), 1u);

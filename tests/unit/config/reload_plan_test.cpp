@@ -55,11 +55,21 @@ TEST(PlanReload, RenameIsRemoveAndAdd) {
   EXPECT_THAT(plan.removed, ElementsAre("old"));
 }
 
-TEST(PlanReload, AliasChangeRestartsTheModel) {
-  ModelConfig aliased = model("a");
-  aliased.aliases = {"gpt-4o-mini"};
-  const ReloadPlan plan = plan_reload(with_models({model("a")}), with_models({aliased}));
-  EXPECT_THAT(plan.changed, ElementsAre("a"));
+TEST(PlanReload, SettingsReadPerRequestUpdateTheRunningModel) {
+  ModelConfig tuned = model("a");
+  tuned.aliases = {"gpt-4o-mini"};
+  tuned.params.defaults["temperature"] = 0.2;
+  tuned.fallbacks = {"b"};
+  ReloadPlan plan =
+      plan_reload(with_models({model("a"), model("b")}), with_models({tuned, model("b")}));
+  EXPECT_THAT(plan.updated, ElementsAre("a"));
+  EXPECT_THAT(plan.changed, IsEmpty());
+  EXPECT_THAT(plan.unchanged, ElementsAre("b"));
+
+  tuned.env["OMP_NUM_THREADS"] = "2";
+  plan = plan_reload(with_models({model("a")}), with_models({tuned}));
+  EXPECT_THAT(plan.changed, ElementsAre("a")) << "with a worker setting, it restarts";
+  EXPECT_THAT(plan.updated, IsEmpty());
 }
 
 TEST(PlanReload, ListsGlobalChangesThatNeedARestart) {
