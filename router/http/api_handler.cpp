@@ -141,10 +141,10 @@ std::string models_body(const Request& request, std::string_view path,
 }
 
 // The model a request to an inference endpoint names (one its key may use), checked for the
-// endpoint's type and inputs; or
-// the model of an /upstream/ path, with what to ask its worker for in `upstream_target`. Its
-// name goes into `model_name` as soon as it is known, for the log and the metrics.
-registry::SupervisorPtr target_model(Request& request, std::string_view path,
+// endpoint's type and inputs; or the model of an /upstream/ path, with what to ask its worker
+// for in `upstream_target`. Its name goes into `model_name` as soon as it is known, for the log
+// and the metrics.
+registry::SupervisorPtr target_model(const Request& request, std::string_view path,
                                      const RouterContext& context, std::string& model_name,
                                      std::string_view& upstream_target) {
   const registry::Registry& registry = context.registry;
@@ -178,7 +178,7 @@ registry::SupervisorPtr target_model(Request& request, std::string_view path,
 // Hands the request to the next fallback of the model that could not take it (`error` says
 // why the last one could not), or rethrows that model's own failure when none is left.
 registry::SupervisorPtr take_fallback(FallbackState& fallback, const ApiError& error,
-                                      Request& request, std::string_view path,
+                                      const Request& request, std::string_view path,
                                       RouterContext& context, const std::string& model_name,
                                       const std::string& request_id) {
   auto model = next_fallback(fallback, request, *find_route(path), context.registry);
@@ -198,7 +198,7 @@ registry::SupervisorPtr take_fallback(FallbackState& fallback, const ApiError& e
 // upstream_body.hpp). The answer's status counts towards the model's failed requests, and so
 // does the router's own 502 or 504 (thrown) for a worker that broke off or stayed silent: a
 // server that answers its health checks and drops every request is taken out all the same.
-asio::awaitable<proxy::RelayResult> relay_to(supervisor::Supervisor& model, Request& request,
+asio::awaitable<proxy::RelayResult> relay_to(supervisor::Supervisor& model, const Request& request,
                                              Connection& connection, proxy::ClientWatch& watch,
                                              RouterContext& context, std::string_view request_id,
                                              std::string_view upstream_target, bool is_fallback) {
