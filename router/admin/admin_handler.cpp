@@ -57,7 +57,15 @@ nlohmann::json model_status(const supervisor::Supervisor& model) {
           {"ejected", s.ejected},
           {"starts_on_request", s.starts_on_request},
           {"unloads", s.unloads},
-          {"group", s.group.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.group)}};
+          {"group", s.group.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.group)},
+          // What requests get now: a reload may have updated these in place.
+          {"upstream_model", config.upstream_model.empty() ? nlohmann::json(nullptr)
+                                                           : nlohmann::json(config.upstream_model)},
+          {"params",
+           {{"defaults", config.params.defaults},
+            {"overrides", config.params.overrides},
+            {"strip", config.params.strip}}},
+          {"fallbacks", config.fallbacks}};
 }
 
 std::string json_list(const std::vector<std::string>& items) {

@@ -91,7 +91,13 @@ TEST(RequestParamsTest, AReloadThatRetunesAModelKeepsItsWorker) {
   EXPECT_EQ(answer.json()["body"], json({{"model", "new-name"}, {"n", 2}}));
   EXPECT_EQ(answer.json()["pid"], pid) << "the same worker";
   EXPECT_EQ(router.chat("old-name").status, 404);
-  EXPECT_EQ(router.model_status("tuned").value()["pid"], pid);
+  const json status = router.model_status("tuned").value();
+  EXPECT_EQ(status["pid"], pid);
+  EXPECT_EQ(status["aliases"], json({"new-name"}));
+  EXPECT_EQ(
+      status["params"],
+      json({{"defaults", {{"n", 2}}}, {"overrides", json::object()}, {"strip", json::array()}}))
+      << "the admin shows what requests get now";
 }
 
 }  // namespace
