@@ -38,9 +38,7 @@ SupervisorPtr Registry::remove(std::string_view name) {
 }
 
 void Registry::update_request_settings(const config::ModelConfig& next) {
-  for (const auto& model : models_) {
-    if (model->config().name == next.name) model->update_request_settings(next);
-  }
+  if (const auto model = find(next.name)) model->update_request_settings(next);
   rebuild_index();
 }
 
